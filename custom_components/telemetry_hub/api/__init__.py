@@ -1,0 +1,26 @@
+"""Vendor clients of Telemetry Hub.
+
+This package never imports Home Assistant: it is a plain asyncio/aiohttp
+library (injected session, typed models, one exception hierarchy, one
+request helper) that could be published on its own.
+"""
+
+from .errors import (
+    TelemetryHubAccountLockedError,
+    TelemetryHubAuthError,
+    TelemetryHubConnectionError,
+    TelemetryHubError,
+    TelemetryHubNotFoundError,
+    TelemetryHubProtocolError,
+    TelemetryHubRateLimitError,
+)
+
+__all__ = [
+    "TelemetryHubAccountLockedError",
+    "TelemetryHubAuthError",
+    "TelemetryHubConnectionError",
+    "TelemetryHubError",
+    "TelemetryHubNotFoundError",
+    "TelemetryHubProtocolError",
+    "TelemetryHubRateLimitError",
+]

@@ -1,0 +1,86 @@
+"""The base entity, and the helper that adds entities as devices appear."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from homeassistant.const import Platform
+from homeassistant.core import callback
+from homeassistant.helpers.entity import Entity, EntityDescription
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.update_coordinator import CoordinatorEntity
+
+from .coordinator import TelemetryHubCoordinator
+
+
+class TelemetryHubEntity(CoordinatorEntity[TelemetryHubCoordinator[Any]]):
+    """An entity of one device of one account."""
+
+    _attr_has_entity_name = True
+
+    def __init__(
+        self,
+        coordinator: TelemetryHubCoordinator[Any],
+        device_key: str,
+        description: EntityDescription,
+    ) -> None:
+        """Bind the entity to its device and description."""
+        super().__init__(coordinator, context=device_key)
+        self.entity_description = description
+        self.device_key = device_key
+        self._attr_unique_id = coordinator.entity_unique_id(device_key, description.key)
+        self._attr_device_info = coordinator.device_info(device_key)
+
+    @property
+    def device_data(self) -> Any | None:
+        """This entity's device part of the coordinator data."""
+        return self.coordinator.device_data(self.device_key)
+
+    @property
+    def available(self) -> bool:
+        """Available while the account answers and the device exists."""
+        return super().available and self.device_data is not None
+
+
+type EntityFactory = Callable[
+    [TelemetryHubCoordinator[Any], str, EntityDescription], Entity
+]
+
+
+@callback
+def async_add_platform_entities(
+    coordinator: TelemetryHubCoordinator[Any],
+    platform: Platform,
+    factory: EntityFactory,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add a platform's entities now, and new ones after every update.
+
+    New stations (and new channels of known ones) appear without a reload.
+    """
+    known: set[str] = set()
+
+    @callback
+    def add_new_entities() -> None:
+        current = {
+            coordinator.entity_unique_id(device_key, description.key): (
+                device_key,
+                description,
+            )
+            for device_key, description in coordinator.descriptions(platform)
+        }
+        if new := [
+            factory(coordinator, *current[unique_id])
+            for unique_id in current.keys() - known
+        ]:
+            async_add_entities(new)
+        # Forget entities of removed devices, so a device that comes back
+        # gets its entities again.
+        known.clear()
+        known.update(current)
+
+    add_new_entities()
+    coordinator.config_entry.async_on_unload(
+        coordinator.async_add_listener(add_new_entities)
+    )

@@ -1,0 +1,384 @@
+"""The coordinator of one RusTech account.
+
+It owns the client (and so the rotating token), runs the incremental sync
+engine on every poll, keeps the engine's state in a Store (so a restart
+neither signs in nor downloads again), imports hourly counters into
+long-term statistics, removes stations that vanished, and raises a repair
+issue when the account's sessions keep being pushed out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict
+from datetime import datetime, timedelta
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+from homeassistant.const import Platform, UnitOfVolume
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.entity import EntityDescription
+from homeassistant.helpers.storage import Store
+from homeassistant.util import dt as dt_util
+from homeassistant.util.unit_conversion import VolumeConverter
+
+from ..api.rustech import RusTechClient, server_key
+from ..api.rustech_models import ChannelDefinition, ChannelKind, Setting
+from ..api.rustech_sync import (
+    Feed,
+    RusTechSync,
+    StationState,
+    SyncState,
+    daily_only_channels,
+)
+from ..const import (
+    CONF_OFFLINE_AFTER,
+    CONF_UPDATE_INTERVAL,
+    DEFAULT_OFFLINE_AFTER,
+    DEFAULT_UPDATE_INTERVAL,
+    DOMAIN,
+    LOGGER,
+    STORAGE_SAVE_DELAY,
+    STORAGE_VERSION,
+)
+from ..coordinator import TelemetryHubConfigEntry, TelemetryHubCoordinator
+from ..event import DeviceEvent
+from ..statistics import CounterStatistic, async_import_counter
+from .entities import (
+    ABNORMAL_EVENT,
+    ABNORMAL_SITUATION,
+    CONNECTIVITY,
+    LAST_SESSION,
+    LATEST_READING,
+    RusTechSnapshot,
+    StationView,
+    channel_description,
+)
+
+ISSUE_SESSION_EVICTED = "session_evicted"
+REJECTIONS_FOR_ISSUE = 3
+REJECTION_WINDOW = timedelta(days=1)
+DOCS_URL = "https://github.com/telemetry-hub/telemetry-hub#troubleshooting"
+# Corrector settings whose value is personal (the modem's SIM number), and
+# what replaces it (as diagnostics' async_redact_data writes it).
+_PERSONAL_SETTING = re.compile(r"phone|телефон", re.IGNORECASE)
+_REDACTED = "**REDACTED**"
+
+# Counter kinds usable as the station's gas consumption, best first.
+_ENERGY_KINDS = (
+    ChannelKind.STANDARD_VOLUME_TOTAL,
+    ChannelKind.STANDARD_VOLUME_ACCUMULATED,
+)
+
+
+def store_key(entry_id: str) -> str:
+    """The Store key of an entry's sync state."""
+    return f"{DOMAIN}.{entry_id}"
+
+
+def session_issue_id(entry_id: str) -> str:
+    """The repair issue about an entry's pushed-out sessions."""
+    return f"{ISSUE_SESSION_EVICTED}_{entry_id}"
+
+
+def energy_channel(channels: Iterable[ChannelDefinition]) -> ChannelDefinition | None:
+    """The hourly standard-volume counter that feeds long-term statistics."""
+    hourly = [c for c in channels if c.archive_type == Feed.HOURLY]
+    for kind in _ENERGY_KINDS:
+        for channel in hourly:
+            if channel.kind is kind and channel.unit is not None:
+                return channel
+    return None
+
+
+class RusTechCoordinator(TelemetryHubCoordinator[RusTechSnapshot]):
+    """Poll one RusTech account."""
+
+    def __init__(
+        self, hass: HomeAssistant, entry: TelemetryHubConfigEntry, client: RusTechClient
+    ) -> None:
+        """Set up the account's client, sync engine and store."""
+        super().__init__(hass, entry, update_interval=_interval(entry.options))
+        self.client = client
+        self.sync = RusTechSync(client, wanted=self._wanted)
+        self.offline_after = _offline_after(entry.options)
+        self._store: Store[dict[str, Any]] = Store(
+            hass, STORAGE_VERSION, store_key(entry.entry_id)
+        )
+        self._server = server_key(client.url)
+        parts = urlsplit(client.url)
+        self._site = f"{parts.scheme}://{parts.netloc}/"
+        self._rejections: list[datetime] = []
+        self._warned_units: set[tuple[int, str]] = set()
+
+    async def _async_setup(self) -> None:
+        """Continue from the state the last run stored."""
+        self.sync.state = SyncState.from_dict(await self._store.async_load())
+
+    async def _async_fetch(self) -> RusTechSnapshot:
+        """Run one incremental sync; keep what it read even if it fails."""
+        rejected_before = self.client.rejected_token_count
+        try:
+            result = await self.sync.refresh(dt_util.utcnow())
+        finally:
+            self._track_rejections(self.client.rejected_token_count - rejected_before)
+            await self._import_statistics()
+            self._store.async_delay_save(
+                self.sync.state.as_dict, STORAGE_SAVE_DELAY.total_seconds()
+            )
+        if result.removed:
+            self.remove_devices(str(station_id) for station_id in result.removed)
+        self.refresh_devices(str(station_id) for station_id in result.changed)
+        return self._snapshot(take_events=True)
+
+    async def async_shutdown(self) -> None:
+        """Stop polling and store the state at once."""
+        await super().async_shutdown()
+        await self._store.async_save(self.sync.state.as_dict())
+
+    async def async_remove_store(self) -> None:
+        """Forget the stored state (the entry is being removed)."""
+        await self._store.async_remove()
+
+    @callback
+    def apply_options(self, options: Mapping[str, Any]) -> None:
+        """Apply options the user just saved, without a reload."""
+        self.update_interval = _interval(options)
+        self.offline_after = _offline_after(options)
+        if self.data is not None:
+            # Re-publish: connectivity depends on the offline threshold, and
+            # this also reschedules the next poll on the new interval.
+            self.async_set_updated_data(self._snapshot(take_events=False))
+
+    # ------------------------------------------------------------------
+    # Entities
+
+    def descriptions(
+        self, platform: Platform
+    ) -> Iterable[tuple[str, EntityDescription]]:
+        """Every entity of a platform, per station."""
+        for device_key, view in (self.data.stations if self.data else {}).items():
+            if platform is Platform.SENSOR:
+                yield device_key, LAST_SESSION
+                yield device_key, LATEST_READING
+                for channel in view.channels.values():
+                    description = channel_description(channel, channel.archive_type)
+                    if description is not None:
+                        yield device_key, description
+            elif platform is Platform.BINARY_SENSOR:
+                yield device_key, CONNECTIVITY
+            elif platform is Platform.EVENT:
+                yield device_key, ABNORMAL_SITUATION
+
+    def device_keys(self) -> Iterable[str]:
+        """One device per station."""
+        return list(self.data.stations) if self.data else []
+
+    def device_info(self, device_key: str) -> DeviceInfo:
+        """A metering station as a device (as the latest listing has it)."""
+        station = self.sync.state.stations[int(device_key)].station
+        return DeviceInfo(
+            identifiers={(DOMAIN, self.device_identifier(device_key))},
+            name=station.name,
+            model=station.brand,
+            serial_number=(
+                str(station.equipment_id) if station.equipment_id is not None else None
+            ),
+            configuration_url=self._site,
+        )
+
+    def device_data(self, device_key: str) -> StationView | None:
+        """A station's part of the data."""
+        return self.data.stations.get(device_key) if self.data else None
+
+    def diagnostics(self) -> dict[str, Any]:
+        """What support needs to see (personal fields are redacted later)."""
+        return {
+            "server": self._server,
+            "requests": self.client.request_count,
+            "sign_ins": self.client.sign_in_count,
+            "rejected_tokens": self.client.rejected_token_count,
+            "token_expiry": self.client.token.expiry if self.client.token else None,
+            "equipment_types": {
+                type_id: {
+                    "fetched_at": known.fetched_at,
+                    "channels": [_channel_diagnostics(c) for c in known.channels],
+                }
+                for type_id, known in self.sync.state.types.items()
+            },
+            "stations": [
+                self.device_diagnostics(str(station_id))
+                for station_id in self.sync.state.stations
+            ],
+        }
+
+    def device_diagnostics(self, device_key: str) -> dict[str, Any]:
+        """One station's state, for support."""
+        state = self.sync.state.stations.get(int(device_key))
+        if state is None:
+            return {}
+        return {
+            "station": asdict(state.station),
+            "feeds": {feed.value: asdict(fs) for feed, fs in state.feeds.items()},
+            "readings": {key: asdict(r) for key, r in state.readings.items()},
+            "settings": [_setting_diagnostics(setting) for setting in state.settings],
+            "error": state.error,
+            "missing_from_listings": state.missing,
+        }
+
+    # ------------------------------------------------------------------
+    # Internals
+
+    def _snapshot(self, *, take_events: bool) -> RusTechSnapshot:
+        """Build the entities' view of the current state."""
+        stations = {}
+        for station_id, state in self.sync.state.stations.items():
+            channels = self.sync.state.channels_for(state.station)
+            stations[str(station_id)] = StationView(
+                station=state.station,
+                channels=self._sensor_channels(state, channels),
+                readings=dict(state.readings),
+                settings=tuple(state.settings),
+                events=_events(state) if take_events else (),
+                offline_after=self.offline_after,
+                error=state.error,
+            )
+        return RusTechSnapshot(stations)
+
+    def _sensor_channels(
+        self, state: StationState, channels: list[ChannelDefinition]
+    ) -> dict[str, ChannelDefinition]:
+        """The channels that get a sensor: hourly ones, then daily-only ones."""
+        chosen = {c.key: c for c in channels if c.archive_type == Feed.HOURLY}
+        chosen.update({c.key: c for c in daily_only_channels(channels)})
+        for channel in chosen.values():
+            # Once per equipment type (its stations share the channel table),
+            # and only for channels that have a sensor to stay unavailable.
+            warn_key = (channel.equipment_type_id, channel.key)
+            if (
+                channel.unit is None
+                and warn_key not in self._warned_units
+                and channel_description(channel, channel.archive_type) is not None
+            ):
+                self._warned_units.add(warn_key)
+                LOGGER.warning(
+                    "Equipment type %s (station %s and any other of that type): "
+                    "channel %s has a unit we do not know (%r); its sensors "
+                    "stay unavailable",
+                    channel.equipment_type_id,
+                    state.station.name,
+                    channel.code,
+                    channel.unit_name,
+                )
+        return chosen
+
+    def _wanted(self, station_id: int, feed: Feed) -> bool:
+        """Fetch optional feeds only when an enabled entity shows them."""
+        device_key = str(station_id)
+        if feed is Feed.ABNORMAL:
+            return self.is_entity_enabled(
+                Platform.EVENT, device_key, ABNORMAL_SITUATION
+            )
+        if feed is Feed.DAILY and (state := self.sync.state.stations.get(station_id)):
+            for channel in daily_only_channels(
+                self.sync.state.channels_for(state.station)
+            ):
+                description = channel_description(channel, Feed.DAILY)
+                if description is not None and self.is_entity_enabled(
+                    Platform.SENSOR, device_key, description
+                ):
+                    return True
+            return False
+        return True
+
+    async def _import_statistics(self) -> None:
+        """Import the hourly counter rows read so far."""
+        for state in self.sync.state.stations.values():
+            rows = state.take_hourly()
+            channel = energy_channel(self.sync.state.channels_for(state.station))
+            if not rows or channel is None or (unit := channel.unit) is None:
+                continue
+            readings = [
+                (row.event_time, unit.convert(value))
+                for row in rows
+                if (value := row.value(channel.code)) is not None
+            ]
+            station = state.station
+            await async_import_counter(
+                self.hass,
+                CounterStatistic(
+                    object_id=f"rustech_{self._server}_{station.id}_standard_volume",
+                    name=f"{station.name} gas (standard volume)",
+                    unit=UnitOfVolume.CUBIC_METERS,
+                    unit_class=VolumeConverter.UNIT_CLASS,
+                ),
+                readings,
+            )
+
+    def _track_rejections(self, count: int) -> None:
+        """Raise (or clear) the repair issue about pushed-out sessions."""
+        now = dt_util.utcnow()
+        self._rejections = [
+            when for when in self._rejections if now - when < REJECTION_WINDOW
+        ] + [now] * count
+        issue_id = session_issue_id(self.config_entry.entry_id)
+        if len(self._rejections) >= REJECTIONS_FOR_ISSUE:
+            ir.async_create_issue(
+                self.hass,
+                DOMAIN,
+                issue_id,
+                is_fixable=False,
+                severity=ir.IssueSeverity.WARNING,
+                translation_key=ISSUE_SESSION_EVICTED,
+                translation_placeholders={
+                    "account": self.config_entry.title,
+                    "count": str(len(self._rejections)),
+                },
+                learn_more_url=DOCS_URL,
+            )
+        elif not self._rejections:
+            ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+
+
+def _events(state: StationState) -> tuple[DeviceEvent, ...]:
+    """Turn the station's new abnormal-situation records into events."""
+    return tuple(
+        DeviceEvent(
+            occurred_at=record.event_time,
+            event_type=ABNORMAL_EVENT,
+            attributes={
+                "occurred_at": record.event_time.isoformat(),
+                "channels": dict(record.raw),
+            },
+        )
+        for record in state.take_abnormal()
+    )
+
+
+def _setting_diagnostics(setting: Setting) -> dict[str, Any]:
+    """A corrector setting; the modem's phone number is personal data."""
+    data = asdict(setting)
+    if _PERSONAL_SETTING.search(setting.name):
+        data["value"] = _REDACTED
+    return data
+
+
+def _channel_diagnostics(channel: ChannelDefinition) -> dict[str, Any]:
+    return {
+        **asdict(channel),
+        "kind": channel.kind.value,
+        "unit": channel.unit.symbol if channel.unit else None,
+    }
+
+
+def _interval(options: Mapping[str, Any]) -> timedelta:
+    minutes = options.get(CONF_UPDATE_INTERVAL, DEFAULT_UPDATE_INTERVAL)
+    return timedelta(minutes=minutes)
+
+
+def _offline_after(options: Mapping[str, Any]) -> timedelta:
+    hours = options.get(CONF_OFFLINE_AFTER, DEFAULT_OFFLINE_AFTER)
+    return timedelta(hours=hours)

@@ -1,0 +1,233 @@
+"""What Home Assistant shows of a RusTech metering station.
+
+One device per station. Its entities are frozen descriptions whose value
+functions read a `StationView`, the station's part of the coordinator
+data. Channel sensors follow the channels the station's equipment type
+declares (BK and Flowgaz declare different ones), so they are built per
+channel from a template per channel kind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+
+from homeassistant.components.binary_sensor import BinarySensorDeviceClass
+from homeassistant.components.sensor import SensorDeviceClass, SensorStateClass
+from homeassistant.const import (
+    EntityCategory,
+    UnitOfPressure,
+    UnitOfTemperature,
+    UnitOfVolume,
+)
+from homeassistant.util import dt as dt_util
+
+from ..api.rustech_models import (
+    ChannelDefinition,
+    ChannelKind,
+    Quantity,
+    Setting,
+    Station,
+)
+from ..api.rustech_sync import Reading
+from ..binary_sensor import TelemetryHubBinarySensorEntityDescription
+from ..event import DeviceEvent, TelemetryHubEventEntityDescription
+from ..sensor import TelemetryHubSensorEntityDescription
+
+ABNORMAL_EVENT = "abnormal_situation"
+
+
+@dataclass(frozen=True, slots=True)
+class StationView:
+    """A station as its entities see it after one refresh."""
+
+    station: Station
+    channels: Mapping[str, ChannelDefinition]
+    """Channels that have a sensor, by folded code."""
+    readings: Mapping[str, Reading]
+    settings: tuple[Setting, ...]
+    events: tuple[DeviceEvent, ...]
+    """Abnormal situations first seen in this refresh."""
+    offline_after: timedelta
+    error: str | None = None
+
+    def channel_value(self, key: str) -> float | None:
+        """A channel's latest value in our unit (kPa, °C, m³)."""
+        channel = self.channels.get(key)
+        reading = self.readings.get(key)
+        if channel is None or reading is None or (unit := channel.unit) is None:
+            return None
+        return unit.convert(reading.value)
+
+    def has_unit(self, key: str) -> bool:
+        """Whether the server's unit of a channel is understood."""
+        channel = self.channels.get(key)
+        return channel is not None and channel.unit is not None
+
+    @property
+    def latest_reading(self) -> datetime | None:
+        """Time of the newest archive row behind any sensor."""
+        times = [r.event_time for r in self.readings.values()]
+        return datetime.fromtimestamp(max(times), UTC) if times else None
+
+    @property
+    def connected(self) -> bool:
+        """Whether the station had a session within the allowed silence."""
+        last = self.station.last_session
+        return last is not None and dt_util.utcnow() - last <= self.offline_after
+
+
+@dataclass(frozen=True, slots=True)
+class RusTechSnapshot:
+    """The coordinator data: every station, by device key."""
+
+    stations: Mapping[str, StationView]
+
+
+# --------------------------------------------------------------------------
+# Fixed entities of every station
+
+LAST_SESSION = TelemetryHubSensorEntityDescription(
+    key="last_session",
+    translation_key="last_session",
+    device_class=SensorDeviceClass.TIMESTAMP,
+    value_fn=lambda view: view.station.last_session,
+)
+LATEST_READING = TelemetryHubSensorEntityDescription(
+    key="latest_reading",
+    translation_key="latest_reading",
+    device_class=SensorDeviceClass.TIMESTAMP,
+    entity_category=EntityCategory.DIAGNOSTIC,
+    entity_registry_enabled_default=False,
+    value_fn=lambda view: view.latest_reading,
+)
+CONNECTIVITY = TelemetryHubBinarySensorEntityDescription(
+    key="connectivity",
+    translation_key="connectivity",
+    device_class=BinarySensorDeviceClass.CONNECTIVITY,
+    entity_category=EntityCategory.DIAGNOSTIC,
+    is_on_fn=lambda view: view.connected,
+)
+ABNORMAL_SITUATION = TelemetryHubEventEntityDescription(
+    key=ABNORMAL_EVENT,
+    translation_key=ABNORMAL_EVENT,
+    event_types=[ABNORMAL_EVENT],
+    events_fn=lambda view: view.events,
+)
+
+# --------------------------------------------------------------------------
+# Channel sensors
+
+_UNITS = {
+    Quantity.PRESSURE: UnitOfPressure.KPA,
+    Quantity.TEMPERATURE: UnitOfTemperature.CELSIUS,
+    Quantity.VOLUME: UnitOfVolume.CUBIC_METERS,
+}
+
+
+def _template(
+    kind: ChannelKind,
+    device_class: SensorDeviceClass,
+    state_class: SensorStateClass | None,
+    *,
+    precision: int,
+    enabled: bool = True,
+) -> TelemetryHubSensorEntityDescription:
+    quantity = {
+        SensorDeviceClass.PRESSURE: Quantity.PRESSURE,
+        SensorDeviceClass.TEMPERATURE: Quantity.TEMPERATURE,
+    }.get(device_class, Quantity.VOLUME)
+    return TelemetryHubSensorEntityDescription(
+        key=kind.value,
+        translation_key=kind.value,
+        device_class=device_class,
+        native_unit_of_measurement=_UNITS[quantity],
+        state_class=state_class,
+        suggested_display_precision=precision,
+        entity_registry_enabled_default=enabled,
+        value_fn=lambda _view: None,
+    )
+
+
+_GAS, _VOLUME = SensorDeviceClass.GAS, SensorDeviceClass.VOLUME
+_GROWING, _MEASURED = SensorStateClass.TOTAL_INCREASING, SensorStateClass.MEASUREMENT
+_K = ChannelKind
+CHANNEL_TEMPLATES: dict[ChannelKind, TelemetryHubSensorEntityDescription] = {
+    _K.PRESSURE: _template(
+        _K.PRESSURE, SensorDeviceClass.PRESSURE, _MEASURED, precision=1
+    ),
+    _K.TEMPERATURE: _template(
+        _K.TEMPERATURE, SensorDeviceClass.TEMPERATURE, _MEASURED, precision=1
+    ),
+    _K.STANDARD_VOLUME_TOTAL: _template(
+        _K.STANDARD_VOLUME_TOTAL, _GAS, _GROWING, precision=2
+    ),
+    _K.STANDARD_VOLUME_ACCUMULATED: _template(
+        _K.STANDARD_VOLUME_ACCUMULATED, _GAS, _GROWING, precision=2
+    ),
+    # The amount of one archive interval: no state class, as the interval
+    # boundaries are the meter's, not Home Assistant's.
+    _K.STANDARD_VOLUME_PERIOD: _template(
+        _K.STANDARD_VOLUME_PERIOD, _GAS, None, precision=2
+    ),
+    _K.WORKING_VOLUME_TOTAL: _template(
+        _K.WORKING_VOLUME_TOTAL, _VOLUME, _GROWING, precision=2, enabled=False
+    ),
+    _K.WORKING_VOLUME_ACCUMULATED: _template(
+        _K.WORKING_VOLUME_ACCUMULATED, _VOLUME, _GROWING, precision=2, enabled=False
+    ),
+    _K.WORKING_VOLUME_PERIOD: _template(
+        _K.WORKING_VOLUME_PERIOD, _VOLUME, None, precision=2, enabled=False
+    ),
+}
+_OTHER_DEVICE_CLASS = {
+    Quantity.PRESSURE: SensorDeviceClass.PRESSURE,
+    Quantity.TEMPERATURE: SensorDeviceClass.TEMPERATURE,
+    Quantity.VOLUME: SensorDeviceClass.VOLUME,
+}
+
+
+def channel_description(
+    channel: ChannelDefinition, archive: str
+) -> TelemetryHubSensorEntityDescription | None:
+    """The sensor of one channel; None for a channel we cannot show.
+
+    `archive` is the archive that keeps the sensor current (hourly or
+    daily); it names interval volumes ("last hour", "last day"). A channel
+    of a known kind with an unknown unit still gets its sensor, shown as
+    unavailable; an unknown channel with an unknown unit gets none.
+    """
+    key = channel.key
+
+    def value(view: StationView) -> float | None:
+        return view.channel_value(key)
+
+    def available(view: StationView) -> bool:
+        return view.has_unit(key)
+
+    kind = channel.kind
+    if template := CHANNEL_TEMPLATES.get(kind):
+        translation_key = template.translation_key
+        if kind in (_K.STANDARD_VOLUME_PERIOD, _K.WORKING_VOLUME_PERIOD):
+            translation_key = f"{kind.value.removesuffix('_period')}_{archive}"
+        return replace(
+            template,
+            key=f"channel_{key}",
+            translation_key=translation_key,
+            value_fn=value,
+            available_fn=available,
+        )
+    if (unit := channel.unit) is None:
+        return None
+    return TelemetryHubSensorEntityDescription(
+        key=f"channel_{key}",
+        translation_key="channel",
+        translation_placeholders={"channel": channel.name or channel.code},
+        device_class=_OTHER_DEVICE_CLASS[unit.quantity],
+        native_unit_of_measurement=_UNITS[unit.quantity],
+        state_class=_MEASURED if unit.quantity is not Quantity.VOLUME else None,
+        entity_registry_enabled_default=False,
+        value_fn=value,
+        available_fn=available,
+    )

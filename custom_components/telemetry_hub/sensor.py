@@ -1,0 +1,63 @@
+"""Sensors of Telemetry Hub devices."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from homeassistant.components.sensor import SensorEntity, SensorEntityDescription
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.typing import StateType
+
+from .coordinator import TelemetryHubConfigEntry
+from .entity import TelemetryHubEntity, async_add_platform_entities
+
+# The coordinator does all the I/O; entities only read its data.
+PARALLEL_UPDATES = 0
+
+
+def _always(_data: Any) -> bool:
+    return True
+
+
+@dataclass(frozen=True, kw_only=True)
+class TelemetryHubSensorEntityDescription(SensorEntityDescription):
+    """A sensor whose value is read off its device's data."""
+
+    value_fn: Callable[[Any], StateType | datetime]
+    available_fn: Callable[[Any], bool] = _always
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: TelemetryHubConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the sensors of every device, now and as devices appear."""
+    async_add_platform_entities(
+        entry.runtime_data, Platform.SENSOR, TelemetryHubSensor, async_add_entities
+    )
+
+
+class TelemetryHubSensor(TelemetryHubEntity, SensorEntity):
+    """A sensor of a Telemetry Hub device."""
+
+    entity_description: TelemetryHubSensorEntityDescription
+
+    @property
+    def available(self) -> bool:
+        """Unavailable also when the value cannot be interpreted."""
+        return super().available and self.entity_description.available_fn(
+            self.device_data
+        )
+
+    @property
+    def native_value(self) -> StateType | datetime:
+        """The value, from the latest data."""
+        if (data := self.device_data) is None:
+            return None
+        return self.entity_description.value_fn(data)

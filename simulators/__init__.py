@@ -1,0 +1,1 @@
+"""Loopback simulators of the vendor HTTP APIs, for tests and development."""

@@ -1,0 +1,30 @@
+"""Simulator of the RusTech "Universal data collection server" web API.
+
+A deterministic aiohttp server that mimics ``https://uztgs.uz/api/v1``:
+devise_token_auth sessions (token rotation, 5 s batch window, 10 sessions
+per user), the paged views of the vendor documents (customers, stations,
+equipment types, channel table, archives, abnormal situations, settings) and
+injectable faults. Typical use::
+
+    sim = RusTechSimulator(clock=ManualClock(1_700_000_000))
+    async with sim.serve() as base_url:
+        ...  # point the client at base_url
+
+Conventions: station ids 1, 2, ...; equipment ids 61, 63, ...; customer ids
+13, 14, ...; station types alternate BK (even index) / Flowgaz. See
+``archives`` for the event-time conventions and ``data.Physics`` for the value
+model. The CLI is ``python -m simulators.rustech --help``.
+"""
+
+from .app import RusTechSimulator
+from .clock import ManualClock
+from .models import Customer, RequestRecord, SessionInfo, SimStation
+
+__all__ = [
+    "Customer",
+    "ManualClock",
+    "RequestRecord",
+    "RusTechSimulator",
+    "SessionInfo",
+    "SimStation",
+]

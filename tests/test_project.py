@@ -1,0 +1,219 @@
+"""Consistency of the files Home Assistant and HACS read (no Home Assistant run)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+import json
+from pathlib import Path
+import re
+import tomllib
+from typing import Any
+
+import pytest
+
+from custom_components.telemetry_hub.api.rustech_models import (
+    ChannelDefinition,
+    ChannelKind,
+)
+from custom_components.telemetry_hub.config_flow import _CHECK_ERRORS
+from custom_components.telemetry_hub.rustech import entities
+from custom_components.telemetry_hub.rustech.coordinator import ISSUE_SESSION_EVICTED
+
+ROOT = Path(__file__).resolve().parent.parent
+COMPONENT = ROOT / "custom_components" / "telemetry_hub"
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def load(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def leaves(tree: Any, prefix: str = "") -> Iterator[tuple[str, str]]:
+    """Every (dotted key, text) of a translation tree."""
+    if isinstance(tree, dict):
+        for key, value in tree.items():
+            yield from leaves(value, f"{prefix}.{key}" if prefix else key)
+    else:
+        yield prefix, tree
+
+
+STRINGS = load(COMPONENT / "strings.json")
+
+
+def test_english_translation_is_strings_json() -> None:
+    """Custom integrations are translated from translations/en.json only."""
+    assert load(COMPONENT / "translations" / "en.json") == STRINGS
+
+
+def test_russian_translation_is_complete() -> None:
+    english = dict(leaves(STRINGS))
+    russian = dict(leaves(load(COMPONENT / "translations" / "ru.json")))
+
+    assert russian.keys() == english.keys()
+    for key, text in english.items():
+        assert set(PLACEHOLDER.findall(russian[key])) == set(
+            PLACEHOLDER.findall(text)
+        ), key
+        if not PLACEHOLDER.fullmatch(text):
+            assert russian[key] != text, f"{key} is not translated"
+
+
+def entity_descriptions() -> Iterator[tuple[str, Any]]:
+    """Every entity description the RusTech vendor can produce."""
+    yield "sensor", entities.LAST_SESSION
+    yield "sensor", entities.LATEST_READING
+    yield "binary_sensor", entities.CONNECTIVITY
+    yield "event", entities.ABNORMAL_SITUATION
+    for kind in ChannelKind:
+        for archive in ("hourly", "daily"):
+            code = {"pressure": "P", "temperature": "T"}.get(kind.value, "Vx")
+            unit = {"pressure": "кПа", "temperature": "°С"}.get(kind.value, "м3")
+            channel = ChannelDefinition(1, archive, code, _name(kind), unit)
+            assert channel.kind is kind
+            description = entities.channel_description(channel, archive)
+            assert description is not None
+            yield "sensor", description
+
+
+def _name(kind: ChannelKind) -> str:
+    """A channel name the classifier reads as `kind`."""
+    if kind is ChannelKind.OTHER:
+        return "что-то"
+    standard = "приведенный" if "standard" in kind.value else "рабочий"
+    accumulation = {"total": "общий", "accumulated": "накопленный"}.get(
+        kind.value.rsplit("_", 1)[-1], ""
+    )
+    return f"{accumulation} {standard} объем"
+
+
+def test_every_entity_is_translated_and_has_an_icon_or_device_class() -> None:
+    icons = load(COMPONENT / "icons.json")["entity"]
+    for platform, description in entity_descriptions():
+        key = description.translation_key
+        assert key in STRINGS["entity"][platform], (platform, key)
+        assert description.device_class is not None or key in icons[platform], key
+        assert key in icons.get(platform, {}) or description.device_class is not None
+
+
+def test_icons_belong_to_translated_entities() -> None:
+    icons = load(COMPONENT / "icons.json")["entity"]
+    for platform, keys in icons.items():
+        assert set(keys) <= set(STRINGS["entity"][platform]), platform
+
+
+def test_exceptions_and_issues_used_in_code_are_translated() -> None:
+    source = (COMPONENT / "coordinator.py").read_text(encoding="utf-8")
+    used = set(re.findall(r'translation_key="(\w+)"', source))
+    used |= set(re.findall(r'update_failed\(\s*"(\w+)"', source))
+    assert used == {"auth_failed", "cannot_connect", "rate_limited", "invalid_response"}
+    assert used <= set(STRINGS["exceptions"])
+    assert ISSUE_SESSION_EVICTED in STRINGS["issues"]
+
+
+def test_config_flow_errors_are_translated() -> None:
+    errors = {error for _kind, _field, error in _CHECK_ERRORS} | {"unknown"}
+    assert errors <= set(STRINGS["config"]["error"])
+    assert {"already_configured", "wrong_account"} <= set(STRINGS["config"]["abort"])
+
+
+def test_manifest_hacs_and_pyproject_agree() -> None:
+    manifest = load(COMPONENT / "manifest.json")
+    hacs = load(ROOT / "hacs.json")
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    minimum = re.search(
+        r"^homeassistant==(\S+)$",
+        (ROOT / "requirements" / "min.txt").read_text(),
+        re.MULTILINE,
+    )
+
+    assert manifest["domain"] == "telemetry_hub"
+    assert manifest["name"] == hacs["name"] == "Telemetry Hub"
+    assert manifest["version"] == pyproject["project"]["version"] == "0.1.0"
+    assert manifest["iot_class"] == "cloud_polling"
+    assert manifest["integration_type"] == "hub"
+    assert manifest["config_flow"] is True
+    assert manifest["requirements"] == []
+    assert minimum is not None
+    assert hacs["homeassistant"] == minimum.group(1)
+    keys = list(manifest)
+    assert keys[:2] == ["domain", "name"]
+    assert keys[2:] == sorted(keys[2:])
+
+
+@pytest.mark.parametrize("name", ["icon.png", "logo.png", "icon@2x.png", "logo@2x.png"])
+def test_brand_images(name: str) -> None:
+    data = (COMPONENT / "brand" / name).read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width = int.from_bytes(data[16:20], "big")
+    height = int.from_bytes(data[20:24], "big")
+    if name.startswith("icon"):
+        assert width == height == (512 if "@2x" in name else 256)
+    else:
+        assert height == (512 if "@2x" in name else 256)
+        assert width > height
+
+
+QUALITY_RULES = [
+    "action-setup",
+    "appropriate-polling",
+    "brands",
+    "common-modules",
+    "config-flow",
+    "config-flow-test-coverage",
+    "dependency-transparency",
+    "docs-actions",
+    "docs-conditions",
+    "docs-high-level-description",
+    "docs-installation-instructions",
+    "docs-removal-instructions",
+    "docs-triggers",
+    "entity-event-setup",
+    "entity-unique-id",
+    "has-entity-name",
+    "runtime-data",
+    "test-before-configure",
+    "test-before-setup",
+    "unique-config-entry",
+    "action-exceptions",
+    "config-entry-unloading",
+    "docs-configuration-parameters",
+    "docs-installation-parameters",
+    "entity-unavailable",
+    "integration-owner",
+    "log-when-unavailable",
+    "parallel-updates",
+    "reauthentication-flow",
+    "test-coverage",
+    "devices",
+    "diagnostics",
+    "discovery",
+    "discovery-update-info",
+    "docs-data-update",
+    "docs-examples",
+    "docs-known-limitations",
+    "docs-supported-devices",
+    "docs-supported-functions",
+    "docs-troubleshooting",
+    "docs-use-cases",
+    "dynamic-devices",
+    "entity-category",
+    "entity-device-class",
+    "entity-disabled-by-default",
+    "entity-translations",
+    "exception-translations",
+    "icon-translations",
+    "reconfiguration-flow",
+    "repair-issues",
+    "stale-devices",
+    "async-dependency",
+    "inject-websession",
+    "strict-typing",
+]
+
+
+def test_quality_scale_names_every_rule_once() -> None:
+    text = (COMPONENT / "quality_scale.yaml").read_text(encoding="utf-8")
+    rules = re.findall(r"^  ([a-z-]+):", text, re.MULTILINE)
+    assert sorted(rules) == sorted(QUALITY_RULES)
+    statuses = re.findall(r"^  [a-z-]+: (\w+)$|status: (\w+)", text, re.MULTILINE)
+    assert {a or b for a, b in statuses} <= {"done", "exempt", "todo"}
