@@ -45,6 +45,19 @@ def test_english_translation_is_strings_json() -> None:
     assert load(COMPONENT / "translations" / "en.json") == STRINGS
 
 
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_strings_follow_the_translation_rules(language: str) -> None:
+    """What hassfest rejects: URLs, HTML, padding, quoted or odd placeholders."""
+    tree = load(COMPONENT / "translations" / f"{language}.json")
+    for key, text in leaves(tree):
+        assert text == text.strip(), key
+        assert "://" not in text, f"{key}: use a placeholder for URLs"
+        assert "www." not in text, key
+        assert not re.search(r"<[a-z/][^>]*>", text), f"{key}: no HTML"
+        assert not re.search(r"'\{\w+\}'", text), f"{key}: quoted placeholder"
+        assert all(name.isidentifier() for name in PLACEHOLDER.findall(text)), key
+
+
 def test_russian_translation_is_complete() -> None:
     english = dict(leaves(STRINGS))
     russian = dict(leaves(load(COMPONENT / "translations" / "ru.json")))

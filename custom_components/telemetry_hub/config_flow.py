@@ -162,6 +162,7 @@ class TelemetryHubConfigFlow(ConfigFlow, domain=DOMAIN):
                 RUSTECH_SCHEMA, _without_password(user_input)
             ),
             errors=errors,
+            description_placeholders={"default_url": DEFAULT_URL},
         )
 
     async def async_step_reauth(
@@ -206,6 +207,7 @@ class TelemetryHubConfigFlow(ConfigFlow, domain=DOMAIN):
                 RUSTECH_SCHEMA, _without_password(user_input or entry.data)
             ),
             errors=errors,
+            description_placeholders={"default_url": DEFAULT_URL},
         )
 
     async def _async_update_entry(

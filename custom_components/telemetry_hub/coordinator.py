@@ -9,7 +9,7 @@ platforms which devices and entities exist. Vendors subclass it and fill in
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import timedelta
 import inspect
 from typing import Any
@@ -161,14 +161,7 @@ class TelemetryHubCoordinator[DataT](DataUpdateCoordinator[DataT], ABC):
     def refresh_devices(self, device_keys: Iterable[str]) -> None:
         """Bring the registry's name, model and serial of devices up to date."""
         registry = dr.async_get(self.hass)
-        for device_key in device_keys:
-            device = find_device(
-                registry,
-                (DOMAIN, self.device_identifier(device_key)),
-                self.config_entry.entry_id,
-            )
-            if device is None:
-                continue
+        for device_key, device in self._registered(registry, device_keys):
             info = self.device_info(device_key)
             changes: dict[str, Any] = {
                 key: info.get(key)
@@ -182,14 +175,7 @@ class TelemetryHubCoordinator[DataT](DataUpdateCoordinator[DataT], ABC):
     def remove_devices(self, device_keys: Iterable[str]) -> None:
         """Detach devices that disappeared upstream from this entry."""
         registry = dr.async_get(self.hass)
-        for device_key in device_keys:
-            device = find_device(
-                registry,
-                (DOMAIN, self.device_identifier(device_key)),
-                self.config_entry.entry_id,
-            )
-            if device is None:
-                continue
+        for _device_key, device in self._registered(registry, device_keys):
             LOGGER.info("Removing %s: it is gone from the account", device.name)
             if _ONE_ENTRY_PER_DEVICE:
                 registry.async_remove_device(device.id)
@@ -197,6 +183,19 @@ class TelemetryHubCoordinator[DataT](DataUpdateCoordinator[DataT], ABC):
                 registry.async_update_device(
                     device.id, remove_config_entry_id=self.config_entry.entry_id
                 )
+
+    def _registered(
+        self, registry: dr.DeviceRegistry, device_keys: Iterable[str]
+    ) -> Iterator[tuple[str, dr.DeviceEntry]]:
+        """The registered devices of these keys (unregistered ones skipped)."""
+        for device_key in device_keys:
+            device = find_device(
+                registry,
+                (DOMAIN, self.device_identifier(device_key)),
+                self.config_entry.entry_id,
+            )
+            if device is not None:
+                yield device_key, device
 
 
 def find_device(

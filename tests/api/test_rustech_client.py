@@ -20,6 +20,7 @@ from custom_components.telemetry_hub.api import (
     TelemetryHubProtocolError,
     TelemetryHubRateLimitError,
 )
+from custom_components.telemetry_hub.api.http import request_json
 from custom_components.telemetry_hub.api.rustech import (
     RusTechClient,
     normalize_url,
@@ -266,10 +267,18 @@ async def test_no_secret_in_logs_or_repr(
     token = client.token
     assert token is not None
 
-    for secret in (PASSWORD, token.access_token, token.client):
+    response = await request_json(
+        client._session,
+        "POST",
+        f"{client.url}/auth/sign_in",
+        json_body={"email": EMAIL, "password": PASSWORD},
+    )
+    fresh = response.headers["access-token"]
+    for secret in (PASSWORD, token.access_token, token.client, fresh):
         assert secret not in caplog.text
         assert secret not in repr(token)
         assert secret not in repr(client)
+        assert secret not in repr(response)
 
 
 # --------------------------------------------------------------------------

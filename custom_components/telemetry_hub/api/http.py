@@ -8,7 +8,7 @@ business; `raise_for_status` maps the statuses every vendor shares.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 import json
 import logging
@@ -41,8 +41,9 @@ class ApiResponse:
     method: str
     path: str
     status: int
-    headers: Mapping[str, str]
-    data: Any
+    headers: Mapping[str, str] = field(repr=False)
+    """May carry credentials (a rotated token): never in a repr."""
+    data: Any = field(repr=False)
     """The decoded JSON body; None for an empty body."""
     json_error: str | None = None
     """Why the body is not JSON (then `data` is None), e.g. an HTML page."""

@@ -216,9 +216,7 @@ class RusTechClient:
         overlap windows and de-duplicate by event time.
         """
         params = _archive_params(equipment_id, archive_type, start, end, station_id)
-        records = await self._paged("channel_data", params, ArchiveRecord.from_row)
-        by_time = {record.event_time: record for record in records}
-        return [by_time[when] for when in sorted(by_time)]
+        return await self._archive_rows(params)
 
     async def consolidated_archive(
         self,
@@ -232,10 +230,8 @@ class RusTechClient:
         """Rows of the consolidated (vendor-neutral) view, oldest first."""
         params = _archive_params(equipment_id, archive_type, start, end, station_id)
         params["channel_consolidation"] = "1"
-        records = await self._paged("channel_data", params, ArchiveRecord.from_row)
-        by_time = {record.event_time: record for record in records}
         return [
-            ConsolidatedRecord.from_record(by_time[when]) for when in sorted(by_time)
+            ConsolidatedRecord.from_record(r) for r in await self._archive_rows(params)
         ]
 
     async def settings(
@@ -249,6 +245,12 @@ class RusTechClient:
 
     # ------------------------------------------------------------------
     # Internals
+
+    async def _archive_rows(self, params: Mapping[str, str]) -> list[ArchiveRecord]:
+        """Every archive row asked for, one per event time, oldest first."""
+        records = await self._paged("channel_data", params, ArchiveRecord.from_row)
+        by_time = {record.event_time: record for record in records}
+        return [by_time[when] for when in sorted(by_time)]
 
     async def _paged[T](
         self,
