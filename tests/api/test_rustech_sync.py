@@ -414,3 +414,43 @@ async def test_backfill_is_limited(
 
 def test_daily_only_channels(sync: RusTechSync) -> None:
     assert daily_only_channels([]) == []
+
+
+async def test_a_station_that_stays_broken_warns_once(
+    sync: RusTechSync,
+    sim: RusTechSimulator,
+    clock: ManualClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    await sync.refresh(now(clock))
+    clock.advance(3600)
+    sim.new_session([1])
+    for _ in range(3):  # station 1's hourly archive is broken three polls long
+        sim.inject("malformed_json", path="channel_data")
+        await sync.refresh(now(clock))
+    warnings = [r for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 1
+    assert "Station 1" in warnings[0].getMessage()
+
+    await sync.refresh(now(clock))  # readable again
+    assert sync.state.stations[1].error is None
+    sim.inject("malformed_json", path="channel_data")
+    clock.advance(3600)
+    sim.new_session([1])
+    await sync.refresh(now(clock))  # broken anew: a new warning
+    assert len([r for r in caplog.records if r.levelname == "WARNING"]) == 2
+
+
+async def test_unreadable_channels_warn_once(
+    sync: RusTechSync,
+    sim: RusTechSimulator,
+    clock: ManualClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    for _ in range(3):
+        sim.inject("malformed_json", path="channel_archive_types")
+        await sync.refresh(now(clock))
+
+    assert caplog.text.count("Cannot read the channels of equipment type 1") == 3
+    warnings = [r for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 1

@@ -221,6 +221,7 @@ class RusTechSync:
         self._backfill = backfill
         self._wanted = wanted or (lambda _station_id, _feed: True)
         self._warned_no_session_times = False
+        self._failing_types: set[int] = set()
 
     async def refresh(self, now: datetime) -> SyncResult:
         """Bring the state up to date with the server."""
@@ -287,10 +288,18 @@ class RusTechSync:
             try:
                 channels = await self.client.channels(type_id)
             except TelemetryHubProtocolError as err:
-                _LOGGER.warning(
-                    "Cannot read the channels of equipment type %s: %s", type_id, err
+                level = (
+                    logging.DEBUG if type_id in self._failing_types else logging.WARNING
+                )
+                self._failing_types.add(type_id)
+                _LOGGER.log(
+                    level,
+                    "Cannot read the channels of equipment type %s: %s",
+                    type_id,
+                    err,
                 )
                 continue
+            self._failing_types.discard(type_id)
             self.state.types[type_id] = TypeChannels(channels, _seconds(now))
 
     async def _sync_station(self, state: StationState, now: datetime) -> bool:
@@ -302,7 +311,7 @@ class RusTechSync:
         channels = self.state.channels_for(station)
         today = now.astimezone(UTC).date().isoformat()
         changed = False
-        state.error = None
+        previous_error, state.error = state.error, None
         for feed in Feed:
             feed_state = state.feeds[feed]
             if feed is Feed.ABNORMAL and not self._wanted(station.id, feed):
@@ -317,7 +326,10 @@ class RusTechSync:
                 changed |= await self._fetch(state, feed, channels, now, session)
             except TelemetryHubProtocolError as err:
                 state.error = f"{feed}: {err}"
-                _LOGGER.warning("Station %s (%s): %s", station.id, station.name, err)
+                # One warning when a station's data turns unreadable, not one
+                # per poll while it stays so.
+                level = logging.DEBUG if previous_error else logging.WARNING
+                _LOGGER.log(level, "Station %s (%s): %s", station.id, station.name, err)
                 continue
             feed_state.synced_session = session
             feed_state.fetched_on = today

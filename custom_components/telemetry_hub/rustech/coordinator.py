@@ -139,10 +139,6 @@ class RusTechCoordinator(TelemetryHubCoordinator[RusTechSnapshot]):
         await super().async_shutdown()
         await self._store.async_save(self.sync.state.as_dict())
 
-    async def async_remove_store(self) -> None:
-        """Forget the stored state (the entry is being removed)."""
-        await self._store.async_remove()
-
     @callback
     def apply_options(self, options: Mapping[str, Any]) -> None:
         """Apply options the user just saved, without a reload."""
