@@ -49,21 +49,19 @@ class TelemetryHubEvent(TelemetryHubEntity, EventEntity):
     """Fires each new event of its device once, oldest first."""
 
     entity_description: TelemetryHubEventEntityDescription
-    _last_fired: datetime | None = None
+    _handled: Sequence[DeviceEvent] = ()
 
     @callback
     def _handle_coordinator_update(self) -> None:
-        """Fire what is new since the last update, then write the state."""
+        """Fire what the latest data brings, then write the state."""
         data = self.device_data
-        fired = False
-        for event in self.entity_description.events_fn(data) if data else ():
-            # Listeners can be called again with the same data (a failed
-            # refresh keeps the last data): never fire an event twice.
-            if self._last_fired is not None and event.occurred_at <= self._last_fired:
-                continue
-            self._last_fired = event.occurred_at
-            self._trigger_event(event.event_type, event.attributes)
-            self.async_write_ha_state()
-            fired = True
-        if not fired:
-            self.async_write_ha_state()
+        events = self.entity_description.events_fn(data) if data else ()
+        # Listeners can be called again with the same data (a failed refresh
+        # keeps the last data): the events of one update fire only once.
+        if events and events is not self._handled:
+            self._handled = events
+            for event in events:
+                self._trigger_event(event.event_type, event.attributes)
+                self.async_write_ha_state()
+            return
+        self.async_write_ha_state()

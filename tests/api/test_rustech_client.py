@@ -725,3 +725,50 @@ def test_server_key_ignores_scheme() -> None:
         "https://UZTGS.uz/api/v1"
     )
     assert server_key("https://uztgs.uz/api/v1") == "uztgs.uz/api/v1"
+
+
+async def test_two_abnormal_situations_in_one_second(
+    client: RusTechClient, sim: RusTechSimulator
+) -> None:
+    station = sim.stations[0]
+    at = sim.last_session(station.id)
+    assert at is not None
+    sim.add_abnormal(station.id, at - 5, 4, "Отказ датчика давления")
+    sim.add_abnormal(station.id, at - 5, 3, "Отказ датчика температуры")
+
+    rows = await client.archive(
+        station.equipment_id, ArchiveType.NESHT, TODAY - timedelta(days=1), TODAY
+    )
+
+    same_second = [r for r in rows if r.event_time.timestamp() == at - 5]
+    assert sorted(r.raw["NSText"] for r in same_second) == [  # type: ignore[type-var]
+        "Отказ датчика давления",
+        "Отказ датчика температуры",
+    ]
+
+
+async def test_repeated_rows_are_read_once(
+    make_client: Callable[..., RusTechClient], sim: RusTechSimulator
+) -> None:
+    """Rows repeated across pages (the list moved by one) count once."""
+    client = make_client(per_page=10)
+    station = sim.stations[0]
+    call = client._call
+    pages: list[object] = []
+
+    async def repeat_last_row(path: str, params: dict[str, str]) -> object:
+        body = await call(path, params)
+        if path == "channel_data" and pages:
+            body["data"].insert(0, pages[-1])  # type: ignore[index]
+        if path == "channel_data" and body["data"]:  # type: ignore[index]
+            pages.append(body["data"][-1])  # type: ignore[index]
+        return body
+
+    client._call = repeat_last_row  # type: ignore[method-assign]
+    rows = await client.archive(
+        station.equipment_id, ArchiveType.HOURLY, TODAY - timedelta(days=1), TODAY
+    )
+
+    times = [r.event_time for r in rows]
+    assert len(pages) > 1
+    assert times == sorted(set(times))

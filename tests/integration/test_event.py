@@ -208,3 +208,38 @@ async def test_disabled_event_entity_skips_the_archive(
     await poll(hass, freezer)
 
     assert fired(events, entity) == [as_time(at)]
+
+
+async def test_two_records_in_the_same_second_fire_twice(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    sim: RusTechSimulator,
+    loaded_entry: MockConfigEntry,
+) -> None:
+    """A corrector can log two situations at once: both reach automations."""
+    entity = entity_id(hass, loaded_entry, "event", 1, "abnormal_situation")
+    events = async_capture_events(hass, EVENT_STATE_CHANGED)
+    freezer.tick(timedelta(minutes=1))
+    last = sim.last_session(1)
+    assert last is not None
+    sim.add_abnormal(1, last + 2, *DOOR_OPEN)
+    sim.add_abnormal(1, last + 2, *POWER_LOST)
+    sim.new_session([1], at=last + 3)
+
+    await poll(hass, freezer)
+
+    texts = [
+        e.data["new_state"].attributes["channels"]["NSText"]
+        for e in events
+        if e.data["entity_id"] == entity
+        and e.data["new_state"].state not in (STATE_UNKNOWN, STATE_UNAVAILABLE)
+    ]
+    assert sorted(texts) == sorted([DOOR_OPEN[1], POWER_LOST[1]])
+    assert all(
+        e.data["new_state"].attributes["occurred_at"] == as_time(last + 2)
+        for e in events
+        if e.data["entity_id"] == entity
+    )
+
+    await poll(hass, freezer)  # nothing new: nothing fires again
+    assert len([e for e in events if e.data["entity_id"] == entity]) == len(texts)

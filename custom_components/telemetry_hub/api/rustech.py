@@ -247,10 +247,15 @@ class RusTechClient:
     # Internals
 
     async def _archive_rows(self, params: Mapping[str, str]) -> list[ArchiveRecord]:
-        """Every archive row asked for, one per event time, oldest first."""
+        """Every archive row asked for, oldest first, each once.
+
+        Overlapping pages or windows repeat rows; two different rows may
+        share a time (two abnormal situations in one second), so a row is
+        the same only if its time and its content are.
+        """
         records = await self._paged("channel_data", params, ArchiveRecord.from_row)
-        by_time = {record.event_time: record for record in records}
-        return [by_time[when] for when in sorted(by_time)]
+        unique = {(r.event_time, frozenset(r.raw.items())): r for r in records}
+        return sorted(unique.values(), key=lambda record: record.event_time)
 
     async def _paged[T](
         self,
