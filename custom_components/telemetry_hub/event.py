@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from homeassistant.components.event import EventEntity, EventEntityDescription
@@ -22,7 +21,6 @@ PARALLEL_UPDATES = 0
 class DeviceEvent:
     """Something a device reported, to be fired once."""
 
-    occurred_at: datetime
     event_type: str
     attributes: dict[str, Any]
 

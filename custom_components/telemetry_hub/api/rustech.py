@@ -210,10 +210,10 @@ class RusTechClient:
         *,
         station_id: int | None = None,
     ) -> list[ArchiveRecord]:
-        """Archive rows between two dates (inclusive), oldest first.
+        """Archive rows between two dates (inclusive), oldest first, each once.
 
-        The server reads the dates in its own time zone; callers should
-        overlap windows and de-duplicate by event time.
+        The server reads the dates in its own time zone: callers should ask
+        for overlapping windows and drop the rows they already have.
         """
         params = _archive_params(equipment_id, archive_type, start, end, station_id)
         return await self._archive_rows(params)

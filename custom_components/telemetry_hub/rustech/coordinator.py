@@ -343,7 +343,6 @@ def _events(state: StationState) -> tuple[DeviceEvent, ...]:
     """Turn the station's new abnormal-situation records into events."""
     return tuple(
         DeviceEvent(
-            occurred_at=record.event_time,
             event_type=ABNORMAL_EVENT,
             attributes={
                 "occurred_at": record.event_time.isoformat(),
