@@ -11,13 +11,15 @@ from typing import Any
 
 import pytest
 
-from custom_components.telemetry_hub.api.rustech_models import (
+from custom_components.telemetry_hub.api.rustech.units import (
     ChannelDefinition,
     ChannelKind,
 )
 from custom_components.telemetry_hub.config_flow import _CHECK_ERRORS
-from custom_components.telemetry_hub.rustech import entities
-from custom_components.telemetry_hub.rustech.coordinator import ISSUE_SESSION_EVICTED
+from custom_components.telemetry_hub.vendors.rustech import entities
+from custom_components.telemetry_hub.vendors.rustech.coordinator import (
+    ISSUE_SESSION_EVICTED,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPONENT = ROOT / "custom_components" / "telemetry_hub"

@@ -9,9 +9,9 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 
-from . import rustech
 from .const import CONF_VENDOR, DOMAIN, PLATFORMS, VENDOR_RUSTECH
 from .coordinator import TelemetryHubConfigEntry, TelemetryHubCoordinator
+from .vendors import rustech
 
 # Per vendor: how an entry becomes a coordinator, and what removing it does.
 _COORDINATORS: dict[

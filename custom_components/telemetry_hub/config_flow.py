@@ -50,7 +50,7 @@ from .const import (
     MIN_UPDATE_INTERVAL,
     VENDOR_RUSTECH,
 )
-from .rustech import RusTechAccount, async_validate_account
+from .vendors.rustech import RusTechAccount, async_validate_account
 
 _URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
 _EMAIL = TextSelector(

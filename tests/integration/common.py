@@ -12,7 +12,9 @@ from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.telemetry_hub.const import DOMAIN
 from custom_components.telemetry_hub.coordinator import find_device
-from custom_components.telemetry_hub.rustech import RusTechCoordinator
+from custom_components.telemetry_hub.vendors.rustech.coordinator import (
+    RusTechCoordinator,
+)
 from simulators.rustech import RusTechSimulator
 from tests.conftest import EMAIL
 

@@ -14,10 +14,10 @@ from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.telemetry_hub.api.rustech import server_key
+from custom_components.telemetry_hub.api.rustech.client import server_key
 from custom_components.telemetry_hub.const import CONF_TOKEN, CONF_VENDOR, DOMAIN
 from simulators.rustech import RusTechSimulator
-from tests.api.conftest import NO_SCHEDULE
+from tests.api.rustech.conftest import NO_SCHEDULE
 from tests.conftest import EMAIL, PASSWORD
 
 HISTORY_DAYS = 3

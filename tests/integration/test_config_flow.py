@@ -18,7 +18,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 import voluptuous as vol
 
 from custom_components.telemetry_hub.api import TelemetryHubError
-from custom_components.telemetry_hub.api.rustech import DEFAULT_URL, server_key
+from custom_components.telemetry_hub.api.rustech.client import DEFAULT_URL, server_key
 from custom_components.telemetry_hub.const import (
     CONF_OFFLINE_AFTER,
     CONF_TOKEN,

@@ -15,10 +15,12 @@ from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.telemetry_hub.api.rustech_models import Station
+from custom_components.telemetry_hub.api.rustech.models import Station
 from custom_components.telemetry_hub.const import DOMAIN
-from custom_components.telemetry_hub.rustech import RusTechCoordinator
-from custom_components.telemetry_hub.rustech.coordinator import energy_channel
+from custom_components.telemetry_hub.vendors.rustech.coordinator import (
+    RusTechCoordinator,
+    energy_channel,
+)
 from simulators.rustech import RusTechSimulator
 from tests.integration.common import (
     as_time,

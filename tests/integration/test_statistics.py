@@ -22,7 +22,7 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
 )
 
-from custom_components.telemetry_hub.api.rustech import server_key
+from custom_components.telemetry_hub.api.rustech.client import server_key
 from custom_components.telemetry_hub.statistics import (
     CounterStatistic,
     async_import_counter,

@@ -39,9 +39,30 @@ class TelemetryHubProtocolError(TelemetryHubError):
     """The server answered, but not in the documented format.
 
     HTML instead of JSON, a body of the wrong shape, an unknown path: the
-    address is probably not this API, or the API changed.
+    address is probably not this API, or the API changed. `call` names the
+    vendor call that failed (a key of the client's path table), so a
+    mismatch with the documented contract can be reported precisely.
     """
+
+    def __init__(self, message: str, *, call: str | None = None) -> None:
+        """Keep the name of the call that answered unexpectedly."""
+        super().__init__(message)
+        self.call = call
 
 
 class TelemetryHubNotFoundError(TelemetryHubProtocolError):
     """The server does not know the requested path (404)."""
+
+
+class TelemetryHubDeviceAccessError(TelemetryHubError):
+    """The server refuses one device to these credentials.
+
+    The account works, but this device is not (or no longer) visible to
+    it: a sterilizer's serial that left the contract, a DEXMA device that
+    answers "Entity not found". Only that device is affected.
+    """
+
+    def __init__(self, message: str, *, device: str | None = None) -> None:
+        """Keep the identifier of the refused device."""
+        super().__init__(message)
+        self.device = device

@@ -14,7 +14,7 @@ import json
 import logging
 import time
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
 
@@ -152,3 +152,21 @@ def raise_for_status(response: ApiResponse) -> None:
         raise TelemetryHubProtocolError(
             f"{response.describe()}, but {response.json_error}"
         )
+
+
+def normalize_url(raw: str) -> str:
+    """Return the API base URL in canonical form; raise ValueError if invalid.
+
+    A missing scheme means https; query, fragment and trailing slashes go.
+    """
+    text = raw.strip()
+    if "://" not in text:
+        text = f"https://{text}"
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        msg = "not an http(s) address with a host name"
+        raise ValueError(msg)
+    _ = parts.port  # raises ValueError for a port that is not a number
+    return urlunsplit(
+        (parts.scheme, parts.netloc.lower(), parts.path.rstrip("/"), "", "")
+    )

@@ -23,29 +23,28 @@ station's archive is recorded for that station and the refresh goes on.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from enum import StrEnum
 import logging
-from typing import Any
 
-from .errors import TelemetryHubProtocolError
-from .rustech import RusTechClient
-from .rustech_models import (
-    ArchiveRecord,
-    ArchiveType,
-    ChannelDefinition,
-    Setting,
-    Station,
-    as_float,
-    as_int,
-    as_text,
+from ..errors import TelemetryHubProtocolError
+from .client import RusTechClient
+from .models import ArchiveType, Station
+from .state import (
+    Feed,
+    Reading,
+    StationState,
+    SyncState,
+    TypeChannels,
+    epoch,
+    seconds,
 )
+from .units import ChannelDefinition
 
 _LOGGER = logging.getLogger(__name__)
 
-STATE_VERSION = 1
+
 DEFAULT_BACKFILL = timedelta(days=31)
 CHANNELS_MAX_AGE = timedelta(days=1)
 REMOVAL_GRACE = 1
@@ -56,142 +55,10 @@ _WINDOW_OVERLAP = timedelta(days=1)
 _DAILY_COLD_WINDOW = timedelta(days=7)
 
 
-class Feed(StrEnum):
-    """What the engine fetches for a station."""
-
-    HOURLY = "hourly"
-    DAILY = "daily"
-    ABNORMAL = "nesht"
-    SETTINGS = "settings"
-
-
 _ONCE_A_DAY = frozenset({Feed.DAILY, Feed.SETTINGS})
 _ROW_INTERVAL = {Feed.HOURLY: 3600, Feed.DAILY: 86400}
 
 type WantedFn = Callable[[int, Feed], bool]
-
-
-def _epoch(when: datetime | None) -> int | None:
-    """Seconds since the epoch, or None."""
-    return None if when is None else _seconds(when)
-
-
-def _seconds(when: datetime) -> int:
-    """Seconds since the epoch."""
-    return int(when.timestamp())
-
-
-@dataclass(slots=True)
-class FeedState:
-    """How far one feed of one station has been read."""
-
-    cursor: int | None = None
-    """Newest event time read (UNIX seconds)."""
-    synced_session: int | None = None
-    """The station's last session the feed is up to date with."""
-    fetched_on: str | None = None
-    """UTC date of the last fetch (once-a-day feeds)."""
-
-
-@dataclass(slots=True)
-class Reading:
-    """The latest value of a channel, in the server's unit."""
-
-    value: float
-    event_time: int
-    archive: str
-
-
-@dataclass(slots=True)
-class StationState:
-    """Everything known about one station."""
-
-    station: Station
-    feeds: dict[Feed, FeedState] = field(
-        default_factory=lambda: {feed: FeedState() for feed in Feed}
-    )
-    readings: dict[str, Reading] = field(default_factory=dict)
-    settings: list[Setting] = field(default_factory=list)
-    pending_hourly: list[ArchiveRecord] = field(default_factory=list)
-    """Hourly rows read but not yet consumed (long-term statistics)."""
-    pending_abnormal: list[ArchiveRecord] = field(default_factory=list)
-    """Abnormal-situation records read but not yet announced."""
-    missing: int = 0
-    error: str | None = None
-    """Why the last fetch for this station failed, if it did."""
-
-    def take_hourly(self) -> list[ArchiveRecord]:
-        """Hand over the unconsumed hourly rows, oldest first."""
-        rows, self.pending_hourly = self.pending_hourly, []
-        return rows
-
-    def take_abnormal(self) -> list[ArchiveRecord]:
-        """Hand over the unannounced abnormal-situation records, oldest first."""
-        records, self.pending_abnormal = self.pending_abnormal, []
-        return records
-
-
-@dataclass(slots=True)
-class TypeChannels:
-    """The channel metadata of one equipment type."""
-
-    channels: list[ChannelDefinition]
-    fetched_at: int
-
-
-@dataclass(slots=True)
-class SyncState:
-    """What the engine knows; JSON-serialisable with `as_dict`."""
-
-    stations: dict[int, StationState] = field(default_factory=dict)
-    types: dict[int, TypeChannels] = field(default_factory=dict)
-
-    def channels_for(self, station: Station) -> list[ChannelDefinition]:
-        """The channels a station's equipment type declares."""
-        if station.equipment_type_id is None:
-            return []
-        known = self.types.get(station.equipment_type_id)
-        return known.channels if known else []
-
-    def as_dict(self) -> dict[str, Any]:
-        """Serialise to plain JSON types."""
-        return {
-            "version": STATE_VERSION,
-            "types": {
-                str(type_id): {
-                    "fetched_at": known.fetched_at,
-                    "channels": [_channel_to_dict(c) for c in known.channels],
-                }
-                for type_id, known in self.types.items()
-            },
-            "stations": {
-                str(station_id): _station_state_to_dict(state)
-                for station_id, state in self.stations.items()
-            },
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any] | None) -> SyncState:
-        """Rebuild from `as_dict` output; anything unreadable starts afresh."""
-        state = cls()
-        if not data or data.get("version") != STATE_VERSION:
-            return state
-        for key, raw in _mapping(data.get("types")).items():
-            type_id = as_int(key)
-            if type_id is None or not isinstance(raw, Mapping):
-                continue
-            channels = [
-                channel
-                for row in _list(raw.get("channels"))
-                if (channel := _channel_from_dict(row)) is not None
-            ]
-            state.types[type_id] = TypeChannels(
-                channels, as_int(raw.get("fetched_at")) or 0
-            )
-        for raw in _mapping(data.get("stations")).values():
-            if (station_state := _station_state_from_dict(raw)) is not None:
-                state.stations[station_state.station.id] = station_state
-        return state
 
 
 @dataclass(slots=True)
@@ -280,7 +147,7 @@ class RusTechSync:
 
     async def _refresh_channels(self, type_ids: Iterable[int], now: datetime) -> None:
         """Fetch channel metadata of types that have none or old one."""
-        oldest = _seconds(now - CHANNELS_MAX_AGE)
+        oldest = seconds(now - CHANNELS_MAX_AGE)
         for type_id in sorted(type_ids):
             known = self.state.types.get(type_id)
             if known is not None and known.fetched_at > oldest:
@@ -300,12 +167,12 @@ class RusTechSync:
                 )
                 continue
             self._failing_types.discard(type_id)
-            self.state.types[type_id] = TypeChannels(channels, _seconds(now))
+            self.state.types[type_id] = TypeChannels(channels, seconds(now))
 
     async def _sync_station(self, state: StationState, now: datetime) -> bool:
         """Fetch what is due for one station; return whether anything changed."""
         station = state.station
-        session = _epoch(station.last_session)
+        session = epoch(station.last_session)
         if session is None or station.equipment_id is None:
             return False
         channels = self.state.channels_for(station)
@@ -407,12 +274,10 @@ class RusTechSync:
             (now + _WINDOW_OVERLAP).date(),
             station_id=station.id,
         )
-        fresh = [
-            r for r in records if cursor is None or _seconds(r.event_time) > cursor
-        ]
+        fresh = [r for r in records if cursor is None or seconds(r.event_time) > cursor]
         if not fresh:
             return False
-        feed_state.cursor = _seconds(fresh[-1].event_time)
+        feed_state.cursor = seconds(fresh[-1].event_time)
         if feed is Feed.ABNORMAL:
             state.pending_abnormal.extend(fresh)
             return True
@@ -424,7 +289,7 @@ class RusTechSync:
         for record in fresh:
             for key in keys & record.values.keys():
                 state.readings[key] = Reading(
-                    record.values[key], _seconds(record.event_time), feed.value
+                    record.values[key], seconds(record.event_time), feed.value
                 )
         return True
 
@@ -439,130 +304,3 @@ def daily_only_channels(channels: list[ChannelDefinition]) -> list[ChannelDefini
             seen.add(channel.key)
             result.append(channel)
     return result
-
-
-# --------------------------------------------------------------------------
-# Serialisation helpers
-
-
-def _mapping(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-def _channel_to_dict(channel: ChannelDefinition) -> dict[str, Any]:
-    return {
-        "equipment_type_id": channel.equipment_type_id,
-        "archive_type_varname": channel.archive_type,
-        "archive_type_name": channel.archive_name,
-        "channel_varname": channel.code,
-        "channel_name": channel.name,
-        "unit_name": channel.unit_name,
-    }
-
-
-def _channel_from_dict(row: Any) -> ChannelDefinition | None:
-    return ChannelDefinition.from_row(row) if isinstance(row, Mapping) else None
-
-
-def _station_to_dict(station: Station) -> dict[str, Any]:
-    return {
-        "id": station.id,
-        "name": station.name,
-        "equipment_id": station.equipment_id,
-        "equipment_type_id": station.equipment_type_id,
-        "equipment_brand_name": station.brand,
-        "phone": station.phone,
-        "customer_id": station.customer_id,
-        "seances_event_time": _epoch(station.last_session),
-    }
-
-
-def _record_to_dict(record: ArchiveRecord) -> dict[str, Any]:
-    return {"t": _epoch(record.event_time), "raw": dict(record.raw)}
-
-
-def _record_from_dict(row: Any) -> ArchiveRecord | None:
-    if not isinstance(row, Mapping):
-        return None
-    channel_data = [{code: value} for code, value in _mapping(row.get("raw")).items()]
-    return ArchiveRecord.from_row(
-        {"event_time": row.get("t"), "channel_data": channel_data}
-    )
-
-
-def _station_state_to_dict(state: StationState) -> dict[str, Any]:
-    return {
-        "station": _station_to_dict(state.station),
-        "feeds": {
-            feed.value: {
-                "cursor": fs.cursor,
-                "synced_session": fs.synced_session,
-                "fetched_on": fs.fetched_on,
-            }
-            for feed, fs in state.feeds.items()
-        },
-        "readings": {
-            key: [reading.value, reading.event_time, reading.archive]
-            for key, reading in state.readings.items()
-        },
-        "settings": [[s.name, s.value, s.unit] for s in state.settings],
-        "pending_hourly": [_record_to_dict(r) for r in state.pending_hourly],
-        "pending_abnormal": [_record_to_dict(r) for r in state.pending_abnormal],
-        "missing": state.missing,
-    }
-
-
-def _station_state_from_dict(raw: Any) -> StationState | None:
-    if not isinstance(raw, Mapping):
-        return None
-    station = Station.from_row(_mapping(raw.get("station")))
-    if station is None:
-        return None
-    state = StationState(station, missing=as_int(raw.get("missing")) or 0)
-    for feed in Feed:
-        stored = _mapping(_mapping(raw.get("feeds")).get(feed.value))
-        state.feeds[feed] = FeedState(
-            cursor=as_int(stored.get("cursor")),
-            synced_session=as_int(stored.get("synced_session")),
-            fetched_on=as_text(stored.get("fetched_on")),
-        )
-    for key, value in _mapping(raw.get("readings")).items():
-        items = _list(value)
-        if len(items) == 3 and (number := as_float(items[0])) is not None:  # noqa: PLR2004
-            state.readings[key] = Reading(
-                number, as_int(items[1]) or 0, as_text(items[2]) or ""
-            )
-    for item in _list(raw.get("settings")):
-        if isinstance(item, list) and len(item) == 3:  # noqa: PLR2004
-            setting = Setting.from_row(
-                {
-                    "channel_name": item[0],
-                    "channel_data_value": item[1],
-                    "unit_name": item[2],
-                }
-            )
-            if setting is not None:
-                state.settings.append(setting)
-    state.pending_hourly = [
-        r for row in _list(raw.get("pending_hourly")) if (r := _record_from_dict(row))
-    ]
-    state.pending_abnormal = [
-        r for row in _list(raw.get("pending_abnormal")) if (r := _record_from_dict(row))
-    ]
-    return state
-
-
-__all__ = [
-    "Feed",
-    "FeedState",
-    "Reading",
-    "RusTechSync",
-    "StationState",
-    "SyncResult",
-    "SyncState",
-    "daily_only_channels",
-]

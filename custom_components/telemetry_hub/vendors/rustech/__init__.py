@@ -19,10 +19,10 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.storage import Store
 
-from ..api import TelemetryHubError
-from ..api.rustech import RusTechClient, normalize_url, server_key
-from ..api.rustech_models import RusTechToken
-from ..const import (
+from ...api import TelemetryHubError
+from ...api.http import normalize_url
+from ...api.rustech import RusTechClient, RusTechToken, server_key
+from ...const import (
     CONF_TOKEN,
     CONF_VENDOR,
     DOMAIN,
@@ -30,7 +30,7 @@ from ..const import (
     STORAGE_VERSION,
     VENDOR_RUSTECH,
 )
-from ..coordinator import TelemetryHubConfigEntry
+from ...coordinator import TelemetryHubConfigEntry
 from .coordinator import RusTechCoordinator, session_issue_id, store_key
 
 __all__ = [

@@ -20,17 +20,10 @@ from custom_components.telemetry_hub.api import (
     TelemetryHubProtocolError,
     TelemetryHubRateLimitError,
 )
-from custom_components.telemetry_hub.api.http import request_json
-from custom_components.telemetry_hub.api.rustech import (
-    RusTechClient,
-    normalize_url,
-    server_key,
-)
-from custom_components.telemetry_hub.api.rustech_models import (
-    ArchiveType,
-    ChannelKind,
-    RusTechToken,
-)
+from custom_components.telemetry_hub.api.http import normalize_url, request_json
+from custom_components.telemetry_hub.api.rustech.client import RusTechClient, server_key
+from custom_components.telemetry_hub.api.rustech.models import ArchiveType, RusTechToken
+from custom_components.telemetry_hub.api.rustech.units import ChannelKind
 from simulators.rustech import ManualClock, RusTechSimulator
 from tests.conftest import EMAIL, PASSWORD
 

@@ -25,16 +25,18 @@ from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 from homeassistant.util.unit_conversion import VolumeConverter
 
-from ..api.rustech import RusTechClient, server_key
-from ..api.rustech_models import ChannelDefinition, ChannelKind, Setting
-from ..api.rustech_sync import (
+from ...api.rustech import (
     Feed,
+    RusTechClient,
     RusTechSync,
     StationState,
     SyncState,
     daily_only_channels,
+    server_key,
 )
-from ..const import (
+from ...api.rustech.models import Setting
+from ...api.rustech.units import ChannelDefinition, ChannelKind
+from ...const import (
     CONF_OFFLINE_AFTER,
     CONF_UPDATE_INTERVAL,
     DEFAULT_OFFLINE_AFTER,
@@ -44,9 +46,9 @@ from ..const import (
     STORAGE_SAVE_DELAY,
     STORAGE_VERSION,
 )
-from ..coordinator import TelemetryHubConfigEntry, TelemetryHubCoordinator
-from ..event import DeviceEvent
-from ..statistics import CounterStatistic, async_import_counter
+from ...coordinator import TelemetryHubConfigEntry, TelemetryHubCoordinator
+from ...event import DeviceEvent
+from ...statistics import CounterStatistic, async_import_counter
 from .entities import (
     ABNORMAL_EVENT,
     ABNORMAL_SITUATION,

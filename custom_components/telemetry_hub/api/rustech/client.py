@@ -20,20 +20,26 @@ from datetime import date
 import logging
 import time
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import aiohttp
 
-from .errors import (
+from ..errors import (
     TelemetryHubAccountLockedError,
     TelemetryHubAuthError,
     TelemetryHubProtocolError,
 )
-from .http import DEFAULT_TIMEOUT, ApiResponse, raise_for_status, request_json
-from .rustech_models import (
+from ..http import (
+    DEFAULT_TIMEOUT,
+    ApiResponse,
+    normalize_url,
+    raise_for_status,
+    request_json,
+)
+from ..parsing import as_int, as_text, as_time
+from .models import (
     ArchiveRecord,
     ArchiveType,
-    ChannelDefinition,
     ConsolidatedRecord,
     Customer,
     EquipmentType,
@@ -43,10 +49,8 @@ from .rustech_models import (
     RusTechUser,
     Setting,
     Station,
-    as_int,
-    as_text,
-    as_time,
 )
+from .units import ChannelDefinition
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -59,24 +63,6 @@ _HTTP_UNAUTHORIZED = 401
 _LOCKED_WORDS = ("lock", "заблок", "блокир")
 
 type TokenListener = Callable[[RusTechToken | None], None]
-
-
-def normalize_url(raw: str) -> str:
-    """Return the API base URL in canonical form; raise ValueError if invalid.
-
-    A missing scheme means https; query, fragment and trailing slashes go.
-    """
-    text = raw.strip()
-    if "://" not in text:
-        text = f"https://{text}"
-    parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        msg = "not an http(s) address with a host name"
-        raise ValueError(msg)
-    _ = parts.port  # raises ValueError for a port that is not a number
-    return urlunsplit(
-        (parts.scheme, parts.netloc.lower(), parts.path.rstrip("/"), "", "")
-    )
 
 
 def server_key(url: str) -> str:

@@ -9,11 +9,10 @@ import json
 import pytest
 
 from custom_components.telemetry_hub.api import TelemetryHubConnectionError
-from custom_components.telemetry_hub.api.rustech import RusTechClient
-from custom_components.telemetry_hub.api.rustech_sync import (
-    Feed,
+from custom_components.telemetry_hub.api.rustech.client import RusTechClient
+from custom_components.telemetry_hub.api.rustech.state import Feed, SyncState
+from custom_components.telemetry_hub.api.rustech.sync import (
     RusTechSync,
-    SyncState,
     daily_only_channels,
 )
 from simulators.rustech import ManualClock, RusTechSimulator

@@ -23,17 +23,12 @@ from homeassistant.const import (
 )
 from homeassistant.util import dt as dt_util
 
-from ..api.rustech_models import (
-    ChannelDefinition,
-    ChannelKind,
-    Quantity,
-    Setting,
-    Station,
-)
-from ..api.rustech_sync import Reading
-from ..binary_sensor import TelemetryHubBinarySensorEntityDescription
-from ..event import DeviceEvent, TelemetryHubEventEntityDescription
-from ..sensor import TelemetryHubSensorEntityDescription
+from ...api.rustech.models import Setting, Station
+from ...api.rustech.state import Reading
+from ...api.rustech.units import ChannelDefinition, ChannelKind, Quantity
+from ...binary_sensor import TelemetryHubBinarySensorEntityDescription
+from ...event import DeviceEvent, TelemetryHubEventEntityDescription
+from ...sensor import TelemetryHubSensorEntityDescription
 
 ABNORMAL_EVENT = "abnormal_situation"
 

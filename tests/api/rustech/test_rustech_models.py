@@ -7,21 +7,25 @@ from datetime import UTC, datetime
 import pytest
 
 from custom_components.telemetry_hub.api import TelemetryHubProtocolError
-from custom_components.telemetry_hub.api.rustech_models import (
-    ArchiveRecord,
-    ChannelDefinition,
-    ChannelKind,
-    Customer,
-    EquipmentType,
-    Page,
-    Quantity,
-    RusTechToken,
-    Setting,
-    Station,
+from custom_components.telemetry_hub.api.parsing import (
     as_float,
     as_int,
     as_text,
     as_time,
+)
+from custom_components.telemetry_hub.api.rustech.models import (
+    ArchiveRecord,
+    Customer,
+    EquipmentType,
+    Page,
+    RusTechToken,
+    Setting,
+    Station,
+)
+from custom_components.telemetry_hub.api.rustech.units import (
+    ChannelDefinition,
+    ChannelKind,
+    Quantity,
     classify_channel,
     parse_unit,
 )

@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator, Callable
 import aiohttp
 import pytest
 
-from custom_components.telemetry_hub.api.rustech import RusTechClient
-from custom_components.telemetry_hub.api.rustech_models import RusTechToken
+from custom_components.telemetry_hub.api.rustech.client import RusTechClient
+from custom_components.telemetry_hub.api.rustech.models import RusTechToken
 from simulators.rustech import ManualClock, RusTechSimulator
 from tests.conftest import EMAIL, PASSWORD
 
