@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+import importlib
 import json
 from pathlib import Path
 import re
@@ -108,6 +109,19 @@ def test_every_entity_is_translated_and_has_an_icon_or_device_class() -> None:
         assert key in STRINGS["entity"][platform], (platform, key)
         assert description.device_class is not None or key in icons[platform], key
         assert key in icons.get(platform, {}) or description.device_class is not None
+
+
+def test_no_icon_repeats_its_device_class_default() -> None:
+    """An icon that only repeats the device class's own is noise."""
+    icons = load(COMPONENT / "icons.json")["entity"]
+    for platform, description in entity_descriptions():
+        ours = icons.get(platform, {}).get(description.translation_key)
+        if ours is None or description.device_class is None:
+            continue
+        component = importlib.import_module(f"homeassistant.components.{platform}")
+        defaults = load(Path(component.__file__).with_name("icons.json"))
+        default = defaults["entity_component"].get(description.device_class, {})
+        assert ours != default, (platform, description.translation_key)
 
 
 def test_icons_belong_to_translated_entities() -> None:

@@ -1,33 +1,34 @@
-"""Telemetry Hub: vendor telemetry clouds in Home Assistant."""
+"""Telemetry Hub: vendor telemetry clouds in Home Assistant.
+
+This module is vendor-neutral: every vendor-specific decision is read off
+the entry's `VendorDescriptor` (see `vendor.py` and `vendors/`).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Any
-
-from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import config_validation as cv, device_registry as dr
+from homeassistant.helpers.typing import ConfigType
 
-from .const import CONF_VENDOR, DOMAIN, PLATFORMS, VENDOR_RUSTECH
-from .coordinator import TelemetryHubConfigEntry, TelemetryHubCoordinator
-from .vendors import rustech
+from .const import DOMAIN, PLATFORMS
+from .coordinator import TelemetryHubConfigEntry
+from .vendors import VENDORS, vendor_of
 
-# Per vendor: how an entry becomes a coordinator, and what removing it does.
-_COORDINATORS: dict[
-    str,
-    Callable[[HomeAssistant, TelemetryHubConfigEntry], TelemetryHubCoordinator[Any]],
-] = {VENDOR_RUSTECH: rustech.async_create_coordinator}
-_REMOVERS: dict[str, Callable[[HomeAssistant, ConfigEntry], Awaitable[None]]] = {
-    VENDOR_RUSTECH: rustech.async_remove_account
-}
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register every vendor's actions (once, whatever the entries)."""
+    for vendor in VENDORS.values():
+        vendor.async_register_actions(hass)
+    return True
 
 
 async def async_setup_entry(
     hass: HomeAssistant, entry: TelemetryHubConfigEntry
 ) -> bool:
     """Set up one account: first poll, then the platforms."""
-    coordinator = _COORDINATORS[entry.data[CONF_VENDOR]](hass, entry)
+    coordinator = vendor_of(entry.data).create_coordinator(hass, entry)
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = coordinator
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
@@ -41,9 +42,11 @@ async def async_unload_entry(
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
 
 
-async def async_remove_entry(hass: HomeAssistant, entry: ConfigEntry) -> None:
-    """Sign out and forget what the account stored."""
-    await _REMOVERS[entry.data[CONF_VENDOR]](hass, entry)
+async def async_remove_entry(
+    hass: HomeAssistant, entry: TelemetryHubConfigEntry
+) -> None:
+    """End the account's sessions and forget what it stored."""
+    await vendor_of(entry.data).async_remove_entry(hass, entry)
 
 
 async def async_remove_config_entry_device(
@@ -51,10 +54,7 @@ async def async_remove_config_entry_device(
 ) -> bool:
     """Allow removing a device only once it is gone from the account."""
     coordinator = entry.runtime_data
-    present = {
-        coordinator.device_identifier(device_key)
-        for device_key in coordinator.device_keys()
-    }
+    present = {coordinator.device_identifier(key) for key in coordinator.device_keys()}
     return not any(
         domain == DOMAIN and identifier in present
         for domain, identifier in device.identifiers

@@ -21,10 +21,10 @@ PARALLEL_UPDATES = 0
 
 
 @dataclass(frozen=True, kw_only=True)
-class TelemetryHubBinarySensorEntityDescription(BinarySensorEntityDescription):
-    """A binary sensor whose state is read off its device's data."""
+class TelemetryHubBinarySensorEntityDescription[ViewT](BinarySensorEntityDescription):
+    """A binary sensor whose state is read off its device's view."""
 
-    is_on_fn: Callable[[Any], bool | None]
+    is_on_fn: Callable[[ViewT], bool | None]
 
 
 async def async_setup_entry(
@@ -44,11 +44,11 @@ async def async_setup_entry(
 class TelemetryHubBinarySensor(TelemetryHubEntity, BinarySensorEntity):
     """A binary sensor of a Telemetry Hub device."""
 
-    entity_description: TelemetryHubBinarySensorEntityDescription
+    entity_description: TelemetryHubBinarySensorEntityDescription[Any]
 
     @property
     def is_on(self) -> bool | None:
         """The state, from the latest data."""
-        if (data := self.device_data) is None:
+        if (view := self.device_data) is None:
             return None
-        return self.entity_description.is_on_fn(data)
+        return self.entity_description.is_on_fn(view)

@@ -1,32 +1,25 @@
 """Config flow: one entry per vendor account.
 
-The first step picks the vendor; each vendor then asks for its credentials
-and proves them against the real server before anything is stored.
+The first step picks the vendor; the vendor's own form (step id = vendor
+key) then asks for its credentials, which are proved against the real
+server before anything is stored. Reauth, reconfigure and options use the
+vendor's forms too (`reauth_<vendor>`, `reconfigure_<vendor>`, options step
+`<vendor>`), so every vendor has its own texts. Nothing here names a vendor.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from functools import partial
 from typing import Any
 
 from homeassistant.config_entries import (
-    ConfigEntry,
     ConfigEntryState,
     ConfigFlow,
     ConfigFlowResult,
     OptionsFlow,
 )
-from homeassistant.const import CONF_EMAIL, CONF_PASSWORD, CONF_URL
 from homeassistant.core import callback
-from homeassistant.helpers.selector import (
-    NumberSelector,
-    NumberSelectorConfig,
-    NumberSelectorMode,
-    TextSelector,
-    TextSelectorConfig,
-    TextSelectorType,
-)
-import voluptuous as vol
 
 from .api import (
     TelemetryHubAccountLockedError,
@@ -36,98 +29,57 @@ from .api import (
     TelemetryHubProtocolError,
     TelemetryHubRateLimitError,
 )
-from .api.rustech import DEFAULT_URL
-from .const import (
-    CONF_OFFLINE_AFTER,
-    CONF_UPDATE_INTERVAL,
-    DEFAULT_OFFLINE_AFTER,
-    DEFAULT_UPDATE_INTERVAL,
-    DOMAIN,
-    LOGGER,
-    MAX_OFFLINE_AFTER,
-    MAX_UPDATE_INTERVAL,
-    MIN_OFFLINE_AFTER,
-    MIN_UPDATE_INTERVAL,
-    VENDOR_RUSTECH,
-)
-from .vendors.rustech import RusTechAccount, async_validate_account
+from .const import DOMAIN, LOGGER
+from .coordinator import TelemetryHubConfigEntry
+from .vendor import CheckedAccount, VendorDescriptor
+from .vendors import VENDORS, vendor_of
 
-_URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
-_EMAIL = TextSelector(
-    TextSelectorConfig(type=TextSelectorType.EMAIL, autocomplete="username")
-)
-_PASSWORD = TextSelector(
-    TextSelectorConfig(type=TextSelectorType.PASSWORD, autocomplete="current-password")
-)
+type StepHandler = Callable[[dict[str, Any] | None], Awaitable[ConfigFlowResult]]
 
-RUSTECH_SCHEMA = vol.Schema(
-    {
-        vol.Required(CONF_URL, default=DEFAULT_URL): _URL,
-        vol.Required(CONF_EMAIL): _EMAIL,
-        vol.Required(CONF_PASSWORD): _PASSWORD,
-    }
-)
-REAUTH_SCHEMA = vol.Schema({vol.Required(CONF_PASSWORD): _PASSWORD})
-
-
-def _number(minimum: int, maximum: int, unit: str) -> vol.All:
-    return vol.All(
-        NumberSelector(
-            NumberSelectorConfig(
-                min=minimum,
-                max=maximum,
-                step=1,
-                unit_of_measurement=unit,
-                mode=NumberSelectorMode.BOX,
-            )
-        ),
-        vol.Coerce(int),
-    )
-
-
-OPTIONS_SCHEMA = vol.Schema(
-    {
-        vol.Required(CONF_UPDATE_INTERVAL, default=DEFAULT_UPDATE_INTERVAL): _number(
-            MIN_UPDATE_INTERVAL, MAX_UPDATE_INTERVAL, "min"
-        ),
-        vol.Required(CONF_OFFLINE_AFTER, default=DEFAULT_OFFLINE_AFTER): _number(
-            MIN_OFFLINE_AFTER, MAX_OFFLINE_AFTER, "h"
-        ),
-    }
-)
-
-
+_URL_FIELD = "url"
+"""Stands for the vendor's URL field in the table below."""
 # What a failed check tells the user, most specific exception first.
 _CHECK_ERRORS: tuple[tuple[type[Exception], str, str], ...] = (
-    (ValueError, CONF_URL, "invalid_url"),
+    (ValueError, _URL_FIELD, "invalid_url"),
     (TelemetryHubAccountLockedError, "base", "account_locked"),
     (TelemetryHubAuthError, "base", "invalid_auth"),
     (TelemetryHubConnectionError, "base", "cannot_connect"),
-    (TelemetryHubRateLimitError, "base", "cannot_connect"),
+    (TelemetryHubRateLimitError, "base", "rate_limited"),
     # The server answered, but not as this API does: probably the wrong URL.
-    (TelemetryHubProtocolError, CONF_URL, "invalid_url"),
+    (TelemetryHubProtocolError, _URL_FIELD, "invalid_url"),
+    (TelemetryHubError, "base", "unknown"),
 )
 
 
 async def _async_check(
-    flow: ConfigFlow, user_input: Mapping[str, Any]
-) -> tuple[RusTechAccount | None, dict[str, str]]:
-    """Sign in with the given credentials; return the account or errors."""
+    flow: ConfigFlow, vendor: VendorDescriptor, user_input: Mapping[str, Any]
+) -> tuple[CheckedAccount | None, dict[str, str]]:
+    """Prove the credentials; return the account, or the form's errors."""
     try:
-        account = await async_validate_account(
-            flow.hass,
-            user_input[CONF_URL],
-            user_input[CONF_EMAIL],
-            user_input[CONF_PASSWORD],
-        )
+        account = await vendor.async_check(flow.hass, user_input)
     except (ValueError, TelemetryHubError) as err:
         for kind, field, error in _CHECK_ERRORS:
             if isinstance(err, kind):
+                blamed = (
+                    (vendor.url_field() or "base") if field == _URL_FIELD else field
+                )
                 LOGGER.debug("Account check failed (%s): %s", error, err)
-                return None, {field: error}
-        LOGGER.exception("Unexpected answer while checking the account")
+                return None, {blamed: error}
+    except Exception:  # noqa: BLE001 - a crashed flow would lose the form
+        LOGGER.exception("Unexpected error while checking the account")
         return None, {"base": "unknown"}
     return account, {}
+
+
+def _vendor_step(name: str) -> tuple[str, VendorDescriptor] | None:
+    """Split a vendor step method name: ("", v), ("reauth", v), ("reconfigure", v)."""
+    step = name.removeprefix("async_step_")
+    if step == name:
+        return None
+    for kind in ("reauth_", "reconfigure_", ""):
+        if step.startswith(kind) and (vendor := VENDORS.get(step.removeprefix(kind))):
+            return kind.rstrip("_"), vendor
+    return None
 
 
 class TelemetryHubConfigFlow(ConfigFlow, domain=DOMAIN):
@@ -135,88 +87,105 @@ class TelemetryHubConfigFlow(ConfigFlow, domain=DOMAIN):
 
     VERSION = 1
 
+    def __getattr__(self, name: str) -> StepHandler:
+        """The vendor steps: `async_step_<vendor>` and its reauth/reconfigure."""
+        match _vendor_step(name):
+            case ("", vendor):
+                return partial(self._async_step_vendor, vendor)
+            case ("reauth", vendor):
+                return partial(self._async_step_reauth_vendor, vendor)
+            case ("reconfigure", vendor):
+                return partial(self._async_step_reconfigure_vendor, vendor)
+        raise AttributeError(name)
+
     async def async_step_user(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Pick the vendor."""
-        return self.async_show_menu(step_id="user", menu_options=[VENDOR_RUSTECH])
+        return self.async_show_menu(step_id="user", menu_options=list(VENDORS))
 
-    async def async_step_rustech(
-        self, user_input: dict[str, Any] | None = None
+    async def _async_step_vendor(
+        self, vendor: VendorDescriptor, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Ask for the server address, email and password of a RusTech account."""
+        """Ask for an account's credentials and prove them."""
         errors: dict[str, str] = {}
         if user_input is not None:
-            account, errors = await _async_check(self, user_input)
+            account, errors = await _async_check(self, vendor, user_input)
             if account is not None:
                 await self.async_set_unique_id(account.unique_id)
                 if self.hass.config_entries.async_entry_for_domain_unique_id(
                     DOMAIN, account.unique_id
                 ):
-                    await account.async_discard()
+                    await account.discard()
                 self._abort_if_unique_id_configured()
                 return self.async_create_entry(title=account.title, data=account.data)
         return self.async_show_form(
-            step_id="rustech",
+            step_id=vendor.key,
             data_schema=self.add_suggested_values_to_schema(
-                RUSTECH_SCHEMA, _without_password(user_input)
+                vendor.schema(), vendor.suggested(user_input or {})
             ),
             errors=errors,
-            description_placeholders={"default_url": DEFAULT_URL},
+            description_placeholders=vendor.placeholders(None),
         )
 
     async def async_step_reauth(
         self, entry_data: Mapping[str, Any]
     ) -> ConfigFlowResult:
         """The stored credentials stopped working."""
-        return await self.async_step_reauth_confirm()
+        return await self._async_step_reauth_vendor(vendor_of(entry_data))
 
-    async def async_step_reauth_confirm(
-        self, user_input: dict[str, Any] | None = None
+    async def _async_step_reauth_vendor(
+        self, vendor: VendorDescriptor, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Ask for the account's new password."""
+        """Ask for the account's new credentials."""
         entry = self._get_reauth_entry()
         errors: dict[str, str] = {}
         if user_input is not None:
-            account, errors = await _async_check(self, {**entry.data, **user_input})
-            if account is not None:
-                return await self._async_update_entry(entry, account)
+            checked, errors = await _async_check(
+                self, vendor, {**entry.data, **user_input}
+            )
+            if checked is not None:
+                return await self._async_update_entry(entry, checked)
         return self.async_show_form(
-            step_id="reauth_confirm",
-            data_schema=REAUTH_SCHEMA,
+            step_id=f"reauth_{vendor.key}",
+            data_schema=vendor.reauth_schema(),
             errors=errors,
-            description_placeholders={
-                CONF_EMAIL: entry.data[CONF_EMAIL],
-                CONF_URL: entry.data[CONF_URL],
-            },
+            description_placeholders=vendor.placeholders(entry),
         )
 
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Change the server address, email or password of the account."""
+        """Change the connection of an account."""
+        entry = self._get_reconfigure_entry()
+        return await self._async_step_reconfigure_vendor(vendor_of(entry.data))
+
+    async def _async_step_reconfigure_vendor(
+        self, vendor: VendorDescriptor, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for the account's new connection and prove it."""
         entry = self._get_reconfigure_entry()
         errors: dict[str, str] = {}
         if user_input is not None:
-            account, errors = await _async_check(self, user_input)
-            if account is not None:
-                return await self._async_update_entry(entry, account)
+            checked, errors = await _async_check(self, vendor, user_input)
+            if checked is not None:
+                return await self._async_update_entry(entry, checked)
         return self.async_show_form(
-            step_id="reconfigure",
+            step_id=f"reconfigure_{vendor.key}",
             data_schema=self.add_suggested_values_to_schema(
-                RUSTECH_SCHEMA, _without_password(user_input or entry.data)
+                vendor.schema(), vendor.suggested(user_input or entry.data)
             ),
             errors=errors,
-            description_placeholders={"default_url": DEFAULT_URL},
+            description_placeholders=vendor.placeholders(entry),
         )
 
     async def _async_update_entry(
-        self, entry: ConfigEntry, account: RusTechAccount
+        self, entry: TelemetryHubConfigEntry, account: CheckedAccount
     ) -> ConfigFlowResult:
         """Store a checked account in an existing entry, if it is the same one."""
         await self.async_set_unique_id(account.unique_id)
         if entry.unique_id != account.unique_id:
-            await account.async_discard()
+            await account.discard()
         self._abort_if_unique_id_mismatch(reason="wrong_account")
         return self.async_update_reload_and_abort(
             entry, title=account.title, data_updates=account.data
@@ -224,32 +193,51 @@ class TelemetryHubConfigFlow(ConfigFlow, domain=DOMAIN):
 
     @staticmethod
     @callback
-    def async_get_options_flow(config_entry: ConfigEntry) -> TelemetryHubOptionsFlow:
-        """How often to poll, and when a station counts as offline."""
+    def async_get_options_flow(
+        config_entry: TelemetryHubConfigEntry,
+    ) -> TelemetryHubOptionsFlow:
+        """The options of an account (the vendor's own)."""
         return TelemetryHubOptionsFlow()
 
 
 class TelemetryHubOptionsFlow(OptionsFlow):
-    """Options of an account; applied without a reload."""
+    """Options of an account, checked by its vendor; applied without a reload."""
+
+    config_entry: TelemetryHubConfigEntry
+
+    def __getattr__(self, name: str) -> StepHandler:
+        """The vendor's options step, `async_step_<vendor>`."""
+        match _vendor_step(name):
+            case ("", vendor):
+                return partial(self._async_step_vendor, vendor)
+        raise AttributeError(name)
 
     async def async_step_init(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Show and save the options."""
+        """Show the entry's vendor options."""
+        return await self._async_step_vendor(vendor_of(self.config_entry.data))
+
+    async def _async_step_vendor(
+        self, vendor: VendorDescriptor, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Show, check and save the options."""
+        errors: dict[str, str] = {}
         if user_input is not None:
-            # A running account takes them at once; otherwise its next set-up
-            # reads them from the entry.
-            if self.config_entry.state is ConfigEntryState.LOADED:
-                self.config_entry.runtime_data.apply_options(user_input)
-            return self.async_create_entry(data=user_input)
+            errors = await vendor.async_check_options(
+                self.hass, self.config_entry, user_input
+            )
+            if not errors:
+                # A running account takes them at once; otherwise its next
+                # set-up reads them from the entry.
+                if self.config_entry.state is ConfigEntryState.LOADED:
+                    self.config_entry.runtime_data.apply_options(user_input)
+                return self.async_create_entry(data=user_input)
         return self.async_show_form(
-            step_id="init",
+            step_id=vendor.key,
             data_schema=self.add_suggested_values_to_schema(
-                OPTIONS_SCHEMA, self.config_entry.options
+                vendor.options_schema(), user_input or self.config_entry.options
             ),
+            errors=errors,
+            description_placeholders=vendor.options_placeholders(),
         )
-
-
-def _without_password(values: Mapping[str, Any] | None) -> dict[str, Any]:
-    """Values to prefill a form with; a password is never sent back."""
-    return {k: v for k, v in (values or {}).items() if k in (CONF_URL, CONF_EMAIL)}

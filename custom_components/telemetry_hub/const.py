@@ -1,4 +1,4 @@
-"""Constants of Telemetry Hub."""
+"""Constants of Telemetry Hub shared by every vendor."""
 
 from __future__ import annotations
 
@@ -14,23 +14,19 @@ LOGGER = logging.getLogger(__package__)
 PLATFORMS: Final = [Platform.BINARY_SENSOR, Platform.EVENT, Platform.SENSOR]
 
 CONF_VENDOR: Final = "vendor"
+"""Entry data: which vendor descriptor serves the entry."""
 CONF_TOKEN: Final = "token"  # noqa: S105 - a config key, not a secret
+CONF_ADVANCED: Final = "advanced"
+"""Form section holding settings most users leave alone (the base URL)."""
 
-VENDOR_RUSTECH: Final = "rustech"
-
-# Options (shared by every vendor)
+# Options every vendor may offer, each with its own default and bounds.
 CONF_UPDATE_INTERVAL: Final = "update_interval"
 """Minutes between two polls of the account."""
-DEFAULT_UPDATE_INTERVAL: Final = 15
-MIN_UPDATE_INTERVAL: Final = 5
-MAX_UPDATE_INTERVAL: Final = 24 * 60
-
-# RusTech options
-CONF_OFFLINE_AFTER: Final = "offline_after"
-"""Hours without a communication session after which a station is offline."""
-DEFAULT_OFFLINE_AFTER: Final = 26
-MIN_OFFLINE_AFTER: Final = 1
-MAX_OFFLINE_AFTER: Final = 24 * 30
+CONF_HISTORY_DAYS: Final = "history_days"
+"""Days of history imported into long-term statistics at first set-up."""
+DEFAULT_HISTORY_DAYS: Final = 31
+MAX_HISTORY_DAYS: Final = 366
 
 STORAGE_VERSION: Final = 1
 STORAGE_SAVE_DELAY: Final = timedelta(seconds=10)
+DOCS_URL: Final = "https://github.com/telemetry-hub/telemetry-hub"

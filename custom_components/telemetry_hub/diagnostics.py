@@ -5,27 +5,31 @@ from __future__ import annotations
 from typing import Any
 
 from homeassistant.components.diagnostics import async_redact_data
-from homeassistant.const import CONF_EMAIL, CONF_PASSWORD, CONF_URL
+from homeassistant.const import CONF_EMAIL, CONF_PASSWORD
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 
 from .const import CONF_TOKEN, DOMAIN
 from .coordinator import TelemetryHubConfigEntry
+from .vendors import vendor_of
 
-TO_REDACT = {
-    CONF_PASSWORD,
-    CONF_TOKEN,
-    CONF_EMAIL,
-    "access_token",
-    "client",
-    "uid",
-    "email",
-    "unique_id",
-    "title",
-    "phone",
-    "contact_number",
-    "inn",
-}
+# What no vendor's download may show; vendors add their own keys.
+TO_REDACT = frozenset(
+    {
+        CONF_PASSWORD,
+        CONF_TOKEN,
+        CONF_EMAIL,
+        "access_token",
+        "email",
+        "unique_id",
+        "title",
+        "phone",
+    }
+)
+
+
+def _redact(entry: TelemetryHubConfigEntry, data: dict[str, Any]) -> dict[str, Any]:
+    return async_redact_data(data, TO_REDACT | vendor_of(entry.data).redact)
 
 
 async def async_get_config_entry_diagnostics(
@@ -33,12 +37,14 @@ async def async_get_config_entry_diagnostics(
 ) -> dict[str, Any]:
     """The account's configuration and state."""
     coordinator = entry.runtime_data
-    return {
-        "entry": async_redact_data(entry.as_dict(), TO_REDACT),
-        "server": entry.data.get(CONF_URL),
-        "last_update_success": coordinator.last_update_success,
-        "data": async_redact_data(coordinator.diagnostics(), TO_REDACT),
-    }
+    return _redact(
+        entry,
+        {
+            "entry": entry.as_dict(),
+            "last_update_success": coordinator.last_update_success,
+            "data": await coordinator.async_diagnostics(),
+        },
+    )
 
 
 async def async_get_device_diagnostics(
@@ -46,12 +52,12 @@ async def async_get_device_diagnostics(
 ) -> dict[str, Any]:
     """One device's state."""
     coordinator = entry.runtime_data
-    for domain, identifier in device.identifiers:
-        if domain != DOMAIN:
-            continue
-        for device_key in coordinator.device_keys():
-            if coordinator.device_identifier(device_key) == identifier:
-                return async_redact_data(
-                    coordinator.device_diagnostics(device_key), TO_REDACT
-                )
+    identifiers = {
+        identifier for domain, identifier in device.identifiers if domain == DOMAIN
+    }
+    for device_key in coordinator.device_keys():
+        if coordinator.device_identifier(device_key) in identifiers:
+            return _redact(
+                entry, await coordinator.async_device_diagnostics(device_key)
+            )
     return {}

@@ -34,7 +34,7 @@ class TelemetryHubEntity(CoordinatorEntity[TelemetryHubCoordinator[Any]]):
 
     @property
     def device_data(self) -> Any | None:
-        """This entity's device part of the coordinator data."""
+        """This entity's device view in the coordinator data."""
         return self.coordinator.device_data(self.device_key)
 
     @property
@@ -48,6 +48,11 @@ type EntityFactory = Callable[
 ]
 
 
+def always(_view: object) -> bool:
+    """An entity whose value is always meaningful while its device exists."""
+    return True
+
+
 @callback
 def async_add_platform_entities(
     coordinator: TelemetryHubCoordinator[Any],
@@ -57,7 +62,7 @@ def async_add_platform_entities(
 ) -> None:
     """Add a platform's entities now, and new ones after every update.
 
-    New stations (and new channels of known ones) appear without a reload.
+    New devices (and new channels of known ones) appear without a reload.
     """
     known: set[str] = set()
 

@@ -1,4 +1,4 @@
-"""Event entities: announcements (alarms, abnormal situations) of devices."""
+"""Event entities: what devices announce (alarms, cycles, abnormal situations)."""
 
 from __future__ import annotations
 
@@ -11,25 +11,17 @@ from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import TelemetryHubConfigEntry
+from .coordinator import DeviceEvent, TelemetryHubConfigEntry
 from .entity import TelemetryHubEntity, async_add_platform_entities
 
 PARALLEL_UPDATES = 0
 
 
-@dataclass(frozen=True, slots=True)
-class DeviceEvent:
-    """Something a device reported, to be fired once."""
-
-    event_type: str
-    attributes: dict[str, Any]
-
-
 @dataclass(frozen=True, kw_only=True)
-class TelemetryHubEventEntityDescription(EventEntityDescription):
+class TelemetryHubEventEntityDescription[ViewT](EventEntityDescription):
     """An event entity fed by the events new in each update."""
 
-    events_fn: Callable[[Any], Sequence[DeviceEvent]]
+    events_fn: Callable[[ViewT], Sequence[DeviceEvent]]
 
 
 async def async_setup_entry(
@@ -46,20 +38,20 @@ async def async_setup_entry(
 class TelemetryHubEvent(TelemetryHubEntity, EventEntity):
     """Fires each new event of its device once, oldest first."""
 
-    entity_description: TelemetryHubEventEntityDescription
-    _handled: Sequence[DeviceEvent] = ()
+    entity_description: TelemetryHubEventEntityDescription[Any]
+    _last_fired = 0
 
     @callback
     def _handle_coordinator_update(self) -> None:
         """Fire what the latest data brings, then write the state."""
         data = self.device_data
-        events = self.entity_description.events_fn(data) if data else ()
-        # Listeners can be called again with the same data (a failed refresh
-        # keeps the last data): the events of one update fire only once.
-        if events and events is not self._handled:
-            self._handled = events
-            for event in events:
-                self._trigger_event(event.event_type, event.attributes)
+        events = self.entity_description.events_fn(data) if data is not None else ()
+        fired = False
+        for event in events:
+            if event.id > self._last_fired:
+                self._last_fired = event.id
+                self._trigger_event(event.event_type, dict(event.attributes))
                 self.async_write_ha_state()
-            return
-        self.async_write_ha_state()
+                fired = True
+        if not fired:
+            self.async_write_ha_state()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -14,22 +14,19 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
 from .coordinator import TelemetryHubConfigEntry
-from .entity import TelemetryHubEntity, async_add_platform_entities
+from .entity import TelemetryHubEntity, always, async_add_platform_entities
 
 # The coordinator does all the I/O; entities only read its data.
 PARALLEL_UPDATES = 0
 
 
-def _always(_data: Any) -> bool:
-    return True
-
-
 @dataclass(frozen=True, kw_only=True)
-class TelemetryHubSensorEntityDescription(SensorEntityDescription):
-    """A sensor whose value is read off its device's data."""
+class TelemetryHubSensorEntityDescription[ViewT](SensorEntityDescription):
+    """A sensor whose value is read off its device's view."""
 
-    value_fn: Callable[[Any], StateType | datetime]
-    available_fn: Callable[[Any], bool] = _always
+    value_fn: Callable[[ViewT], StateType | datetime]
+    available_fn: Callable[[ViewT], bool] = always
+    attributes_fn: Callable[[ViewT], Mapping[str, Any] | None] | None = None
 
 
 async def async_setup_entry(
@@ -46,7 +43,7 @@ async def async_setup_entry(
 class TelemetryHubSensor(TelemetryHubEntity, SensorEntity):
     """A sensor of a Telemetry Hub device."""
 
-    entity_description: TelemetryHubSensorEntityDescription
+    entity_description: TelemetryHubSensorEntityDescription[Any]
 
     @property
     def available(self) -> bool:
@@ -58,6 +55,14 @@ class TelemetryHubSensor(TelemetryHubEntity, SensorEntity):
     @property
     def native_value(self) -> StateType | datetime:
         """The value, from the latest data."""
-        if (data := self.device_data) is None:
+        if (view := self.device_data) is None:
             return None
-        return self.entity_description.value_fn(data)
+        return self.entity_description.value_fn(view)
+
+    @property
+    def extra_state_attributes(self) -> Mapping[str, Any] | None:
+        """What the value alone does not say (e.g. a code the enum lacks)."""
+        attributes_fn = self.entity_description.attributes_fn
+        if attributes_fn is None or (view := self.device_data) is None:
+            return None
+        return attributes_fn(view)

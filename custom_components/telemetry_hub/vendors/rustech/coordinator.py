@@ -1,7 +1,7 @@
 """The coordinator of one RusTech account.
 
 It owns the client (and so the rotating token), runs the incremental sync
-engine on every poll, keeps the engine's state in a Store (so a restart
+engine on every poll, keeps the engine's state in the entry's store (so a restart
 neither signs in nor downloads again), imports hourly counters into
 long-term statistics, removes stations that vanished, and raises a repair
 issue when the account's sessions keep being pushed out.
@@ -12,8 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict
 from datetime import datetime, timedelta
+import hashlib
+import json
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from homeassistant.const import Platform, UnitOfVolume
@@ -21,7 +23,6 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import EntityDescription
-from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 from homeassistant.util.unit_conversion import VolumeConverter
 
@@ -36,34 +37,32 @@ from ...api.rustech import (
 )
 from ...api.rustech.models import Setting
 from ...api.rustech.units import ChannelDefinition, ChannelKind
-from ...const import (
-    CONF_OFFLINE_AFTER,
-    CONF_UPDATE_INTERVAL,
-    DEFAULT_OFFLINE_AFTER,
-    DEFAULT_UPDATE_INTERVAL,
-    DOMAIN,
-    LOGGER,
-    STORAGE_SAVE_DELAY,
-    STORAGE_VERSION,
+from ...const import DOCS_URL, DOMAIN, LOGGER
+from ...coordinator import (
+    DeviceEvent,
+    TelemetryHubConfigEntry,
+    TelemetryHubCoordinator,
 )
-from ...coordinator import TelemetryHubConfigEntry, TelemetryHubCoordinator
-from ...event import DeviceEvent
 from ...statistics import CounterStatistic, async_import_counter
+from .const import OFFLINE_AFTER
 from .entities import (
     ABNORMAL_EVENT,
     ABNORMAL_SITUATION,
     CONNECTIVITY,
     LAST_SESSION,
     LATEST_READING,
-    RusTechSnapshot,
     StationView,
     channel_description,
 )
 
+if TYPE_CHECKING:
+    from ...api.rustech.models import ArchiveRecord
+    from ...vendor import VendorDescriptor
+
 ISSUE_SESSION_EVICTED = "session_evicted"
 REJECTIONS_FOR_ISSUE = 3
 REJECTION_WINDOW = timedelta(days=1)
-DOCS_URL = "https://github.com/telemetry-hub/telemetry-hub#troubleshooting"
+TROUBLESHOOTING_URL = f"{DOCS_URL}#troubleshooting"
 # Corrector settings whose value is personal (the modem's SIM number), and
 # what replaces it (as diagnostics' async_redact_data writes it).
 _PERSONAL_SETTING = re.compile(r"phone|телефон", re.IGNORECASE)
@@ -74,11 +73,6 @@ _ENERGY_KINDS = (
     ChannelKind.STANDARD_VOLUME_TOTAL,
     ChannelKind.STANDARD_VOLUME_ACCUMULATED,
 )
-
-
-def store_key(entry_id: str) -> str:
-    """The Store key of an entry's sync state."""
-    return f"{DOMAIN}.{entry_id}"
 
 
 def session_issue_id(entry_id: str) -> str:
@@ -96,60 +90,56 @@ def energy_channel(channels: Iterable[ChannelDefinition]) -> ChannelDefinition |
     return None
 
 
-class RusTechCoordinator(TelemetryHubCoordinator[RusTechSnapshot]):
+class RusTechCoordinator(TelemetryHubCoordinator[StationView]):
     """Poll one RusTech account."""
 
+    catch_up = timedelta(days=31)
+    """Modems may deliver a month of archive at once; announce all of it."""
+
     def __init__(
-        self, hass: HomeAssistant, entry: TelemetryHubConfigEntry, client: RusTechClient
+        self,
+        hass: HomeAssistant,
+        entry: TelemetryHubConfigEntry,
+        vendor: VendorDescriptor,
+        client: RusTechClient,
     ) -> None:
-        """Set up the account's client, sync engine and store."""
-        super().__init__(hass, entry, update_interval=_interval(entry.options))
+        """Set up the account's client and sync engine."""
+        super().__init__(hass, entry, vendor)
         self.client = client
         self.sync = RusTechSync(client, wanted=self._wanted)
         self.offline_after = _offline_after(entry.options)
-        self._store: Store[dict[str, Any]] = Store(
-            hass, STORAGE_VERSION, store_key(entry.entry_id)
-        )
         self._server = server_key(client.url)
         parts = urlsplit(client.url)
         self._site = f"{parts.scheme}://{parts.netloc}/"
         self._rejections: list[datetime] = []
         self._warned_units: set[tuple[int, str]] = set()
 
-    async def _async_setup(self) -> None:
-        """Continue from the state the last run stored."""
-        self.sync.state = SyncState.from_dict(await self._store.async_load())
+    def restore(self, sections: Mapping[str, Mapping[str, Any]]) -> None:
+        """Continue from the sync state the last run stored."""
+        self.sync.state = SyncState.from_dict(sections.get("sync"))
 
-    async def _async_fetch(self) -> RusTechSnapshot:
+    def persist(self) -> dict[str, Any]:
+        """The sync state to store."""
+        return {"sync": self.sync.state.as_dict()}
+
+    async def _async_fetch(self) -> dict[str, StationView]:
         """Run one incremental sync; keep what it read even if it fails."""
         rejected_before = self.client.rejected_token_count
         try:
-            result = await self.sync.refresh(dt_util.utcnow())
+            await self.sync.refresh(dt_util.utcnow())
         finally:
             self._track_rejections(self.client.rejected_token_count - rejected_before)
             await self._import_statistics()
-            self._store.async_delay_save(
-                self.sync.state.as_dict, STORAGE_SAVE_DELAY.total_seconds()
-            )
-        if result.removed:
-            self.remove_devices(str(station_id) for station_id in result.removed)
-        self.refresh_devices(str(station_id) for station_id in result.changed)
-        return self._snapshot(take_events=True)
-
-    async def async_shutdown(self) -> None:
-        """Stop polling and store the state at once."""
-        await super().async_shutdown()
-        await self._store.async_save(self.sync.state.as_dict())
+        return self._views()
 
     @callback
     def apply_options(self, options: Mapping[str, Any]) -> None:
         """Apply options the user just saved, without a reload."""
-        self.update_interval = _interval(options)
         self.offline_after = _offline_after(options)
         if self.data is not None:
-            # Re-publish: connectivity depends on the offline threshold, and
-            # this also reschedules the next poll on the new interval.
-            self.async_set_updated_data(self._snapshot(take_events=False))
+            # Connectivity depends on the offline threshold.
+            self.data = self._views(events=False)
+        super().apply_options(options)
 
     # ------------------------------------------------------------------
     # Entities
@@ -158,7 +148,7 @@ class RusTechCoordinator(TelemetryHubCoordinator[RusTechSnapshot]):
         self, platform: Platform
     ) -> Iterable[tuple[str, EntityDescription]]:
         """Every entity of a platform, per station."""
-        for device_key, view in (self.data.stations if self.data else {}).items():
+        for device_key, view in (self.data or {}).items():
             if platform is Platform.SENSOR:
                 yield device_key, LAST_SESSION
                 yield device_key, LATEST_READING
@@ -171,15 +161,10 @@ class RusTechCoordinator(TelemetryHubCoordinator[RusTechSnapshot]):
             elif platform is Platform.EVENT:
                 yield device_key, ABNORMAL_SITUATION
 
-    def device_keys(self) -> Iterable[str]:
-        """One device per station."""
-        return list(self.data.stations) if self.data else []
-
-    def device_info(self, device_key: str) -> DeviceInfo:
+    def describe_device(self, device_key: str, view: StationView) -> DeviceInfo:
         """A metering station as a device (as the latest listing has it)."""
-        station = self.sync.state.stations[int(device_key)].station
+        station = view.station
         return DeviceInfo(
-            identifiers={(DOMAIN, self.device_identifier(device_key))},
             name=station.name,
             model=station.brand,
             serial_number=(
@@ -188,11 +173,7 @@ class RusTechCoordinator(TelemetryHubCoordinator[RusTechSnapshot]):
             configuration_url=self._site,
         )
 
-    def device_data(self, device_key: str) -> StationView | None:
-        """A station's part of the data."""
-        return self.data.stations.get(device_key) if self.data else None
-
-    def diagnostics(self) -> dict[str, Any]:
+    async def async_diagnostics(self) -> dict[str, Any]:
         """What support needs to see (personal fields are redacted later)."""
         return {
             "server": self._server,
@@ -208,12 +189,12 @@ class RusTechCoordinator(TelemetryHubCoordinator[RusTechSnapshot]):
                 for type_id, known in self.sync.state.types.items()
             },
             "stations": [
-                self.device_diagnostics(str(station_id))
+                await self.async_device_diagnostics(str(station_id))
                 for station_id in self.sync.state.stations
             ],
         }
 
-    def device_diagnostics(self, device_key: str) -> dict[str, Any]:
+    async def async_device_diagnostics(self, device_key: str) -> dict[str, Any]:
         """One station's state, for support."""
         state = self.sync.state.stations.get(int(device_key))
         if state is None:
@@ -230,21 +211,56 @@ class RusTechCoordinator(TelemetryHubCoordinator[RusTechSnapshot]):
     # ------------------------------------------------------------------
     # Internals
 
-    def _snapshot(self, *, take_events: bool) -> RusTechSnapshot:
-        """Build the entities' view of the current state."""
-        stations = {}
+    def _views(self, *, events: bool = True) -> dict[str, StationView]:
+        """Build the entities' view of every station (values converted once)."""
+        now = dt_util.utcnow()
+        views = {}
         for station_id, state in self.sync.state.stations.items():
-            channels = self.sync.state.channels_for(state.station)
-            stations[str(station_id)] = StationView(
+            channels = self._sensor_channels(
+                state, self.sync.state.channels_for(state.station)
+            )
+            values = {
+                key: unit.convert(reading.value)
+                for key, reading in state.readings.items()
+                if (channel := channels.get(key)) and (unit := channel.unit)
+            }
+            times = [reading.event_time for reading in state.readings.values()]
+            last = state.station.last_session
+            views[str(station_id)] = StationView(
                 station=state.station,
-                channels=self._sensor_channels(state, channels),
-                readings=dict(state.readings),
-                settings=tuple(state.settings),
-                events=_events(state) if take_events else (),
-                offline_after=self.offline_after,
+                channels=channels,
+                values=values,
+                latest_reading=dt_util.utc_from_timestamp(max(times))
+                if times
+                else None,
+                connected=last is not None and now - last <= self.offline_after,
+                events=self._abnormal_events(station_id, state) if events else (),
                 error=state.error,
             )
-        return RusTechSnapshot(stations)
+        return views
+
+    def _abnormal_events(
+        self, station_id: int, state: StationState
+    ) -> tuple[DeviceEvent, ...]:
+        """Announce the station's new abnormal-situation records, once each."""
+        stream = f"{station_id}:{ABNORMAL_EVENT}"
+        if not self.ledger.knows(stream):
+            # The sync engine hands over only records newer than what it had
+            # at the station's first sight: all of them are news.
+            self.ledger.start(stream, dt_util.utcnow() - self.catch_up)
+        return self.announce(
+            stream,
+            state.take_abnormal(),
+            key=_record_key,
+            time=lambda record: record.event_time,
+            event=lambda record: (
+                ABNORMAL_EVENT,
+                {
+                    "occurred_at": record.event_time.isoformat(),
+                    "channels": dict(record.raw),
+                },
+            ),
+        )
 
     def _sensor_channels(
         self, state: StationState, channels: list[ChannelDefinition]
@@ -335,24 +351,17 @@ class RusTechCoordinator(TelemetryHubCoordinator[RusTechSnapshot]):
                     "account": self.config_entry.title,
                     "count": str(len(self._rejections)),
                 },
-                learn_more_url=DOCS_URL,
+                learn_more_url=TROUBLESHOOTING_URL,
             )
         elif not self._rejections:
             ir.async_delete_issue(self.hass, DOMAIN, issue_id)
 
 
-def _events(state: StationState) -> tuple[DeviceEvent, ...]:
-    """Turn the station's new abnormal-situation records into events."""
-    return tuple(
-        DeviceEvent(
-            event_type=ABNORMAL_EVENT,
-            attributes={
-                "occurred_at": record.event_time.isoformat(),
-                "channels": dict(record.raw),
-            },
-        )
-        for record in state.take_abnormal()
-    )
+def _record_key(record: ArchiveRecord) -> str:
+    """Identify a record by its time and content (two may share a second)."""
+    content = json.dumps(sorted(record.raw.items()), default=str).encode()
+    digest = hashlib.sha256(content).hexdigest()[:16]
+    return f"{int(record.event_time.timestamp())}:{digest}"
 
 
 def _setting_diagnostics(setting: Setting) -> dict[str, Any]:
@@ -371,11 +380,5 @@ def _channel_diagnostics(channel: ChannelDefinition) -> dict[str, Any]:
     }
 
 
-def _interval(options: Mapping[str, Any]) -> timedelta:
-    minutes = options.get(CONF_UPDATE_INTERVAL, DEFAULT_UPDATE_INTERVAL)
-    return timedelta(minutes=minutes)
-
-
 def _offline_after(options: Mapping[str, Any]) -> timedelta:
-    hours = options.get(CONF_OFFLINE_AFTER, DEFAULT_OFFLINE_AFTER)
-    return timedelta(hours=hours)
+    return timedelta(hours=OFFLINE_AFTER.value(options))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 from homeassistant.components.binary_sensor import BinarySensorDeviceClass
 from homeassistant.components.sensor import SensorDeviceClass, SensorStateClass
@@ -21,13 +21,12 @@ from homeassistant.const import (
     UnitOfTemperature,
     UnitOfVolume,
 )
-from homeassistant.util import dt as dt_util
 
-from ...api.rustech.models import Setting, Station
-from ...api.rustech.state import Reading
+from ...api.rustech.models import Station
 from ...api.rustech.units import ChannelDefinition, ChannelKind, Quantity
 from ...binary_sensor import TelemetryHubBinarySensorEntityDescription
-from ...event import DeviceEvent, TelemetryHubEventEntityDescription
+from ...coordinator import DeviceEvent
+from ...event import TelemetryHubEventEntityDescription
 from ...sensor import TelemetryHubSensorEntityDescription
 
 ABNORMAL_EVENT = "abnormal_situation"
@@ -35,61 +34,41 @@ ABNORMAL_EVENT = "abnormal_situation"
 
 @dataclass(frozen=True, slots=True)
 class StationView:
-    """A station as its entities see it after one refresh."""
+    """A station as its entities see it after one refresh.
+
+    Built once per refresh: values are already in our units and times
+    already datetimes, so reading a state costs a dictionary lookup.
+    """
 
     station: Station
     channels: Mapping[str, ChannelDefinition]
     """Channels that have a sensor, by folded code."""
-    readings: Mapping[str, Reading]
-    settings: tuple[Setting, ...]
-    events: tuple[DeviceEvent, ...]
-    """Abnormal situations first seen in this refresh."""
-    offline_after: timedelta
+    values: Mapping[str, float]
+    """Latest value per channel in our unit (kPa, °C, m³); known units only."""
+    latest_reading: datetime | None
+    """Time of the newest archive row behind any sensor."""
+    connected: bool
+    """Whether the station had a session within the allowed silence."""
+    events: tuple[DeviceEvent, ...] = ()
+    """Abnormal situations first announced in this refresh."""
     error: str | None = None
-
-    def channel_value(self, key: str) -> float | None:
-        """A channel's latest value in our unit (kPa, °C, m³)."""
-        channel = self.channels.get(key)
-        reading = self.readings.get(key)
-        if channel is None or reading is None or (unit := channel.unit) is None:
-            return None
-        return unit.convert(reading.value)
 
     def has_unit(self, key: str) -> bool:
         """Whether the server's unit of a channel is understood."""
         channel = self.channels.get(key)
         return channel is not None and channel.unit is not None
 
-    @property
-    def latest_reading(self) -> datetime | None:
-        """Time of the newest archive row behind any sensor."""
-        times = [r.event_time for r in self.readings.values()]
-        return datetime.fromtimestamp(max(times), UTC) if times else None
-
-    @property
-    def connected(self) -> bool:
-        """Whether the station had a session within the allowed silence."""
-        last = self.station.last_session
-        return last is not None and dt_util.utcnow() - last <= self.offline_after
-
-
-@dataclass(frozen=True, slots=True)
-class RusTechSnapshot:
-    """The coordinator data: every station, by device key."""
-
-    stations: Mapping[str, StationView]
-
 
 # --------------------------------------------------------------------------
 # Fixed entities of every station
 
-LAST_SESSION = TelemetryHubSensorEntityDescription(
+LAST_SESSION = TelemetryHubSensorEntityDescription[StationView](
     key="last_session",
     translation_key="last_session",
     device_class=SensorDeviceClass.TIMESTAMP,
     value_fn=lambda view: view.station.last_session,
 )
-LATEST_READING = TelemetryHubSensorEntityDescription(
+LATEST_READING = TelemetryHubSensorEntityDescription[StationView](
     key="latest_reading",
     translation_key="latest_reading",
     device_class=SensorDeviceClass.TIMESTAMP,
@@ -97,14 +76,14 @@ LATEST_READING = TelemetryHubSensorEntityDescription(
     entity_registry_enabled_default=False,
     value_fn=lambda view: view.latest_reading,
 )
-CONNECTIVITY = TelemetryHubBinarySensorEntityDescription(
+CONNECTIVITY = TelemetryHubBinarySensorEntityDescription[StationView](
     key="connectivity",
     translation_key="connectivity",
     device_class=BinarySensorDeviceClass.CONNECTIVITY,
     entity_category=EntityCategory.DIAGNOSTIC,
     is_on_fn=lambda view: view.connected,
 )
-ABNORMAL_SITUATION = TelemetryHubEventEntityDescription(
+ABNORMAL_SITUATION = TelemetryHubEventEntityDescription[StationView](
     key=ABNORMAL_EVENT,
     translation_key=ABNORMAL_EVENT,
     event_types=[ABNORMAL_EVENT],
@@ -128,12 +107,12 @@ def _template(
     *,
     precision: int,
     enabled: bool = True,
-) -> TelemetryHubSensorEntityDescription:
+) -> TelemetryHubSensorEntityDescription[StationView]:
     quantity = {
         SensorDeviceClass.PRESSURE: Quantity.PRESSURE,
         SensorDeviceClass.TEMPERATURE: Quantity.TEMPERATURE,
     }.get(device_class, Quantity.VOLUME)
-    return TelemetryHubSensorEntityDescription(
+    return TelemetryHubSensorEntityDescription[StationView](
         key=kind.value,
         translation_key=kind.value,
         device_class=device_class,
@@ -148,7 +127,9 @@ def _template(
 _GAS, _VOLUME = SensorDeviceClass.GAS, SensorDeviceClass.VOLUME
 _GROWING, _MEASURED = SensorStateClass.TOTAL_INCREASING, SensorStateClass.MEASUREMENT
 _K = ChannelKind
-CHANNEL_TEMPLATES: dict[ChannelKind, TelemetryHubSensorEntityDescription] = {
+CHANNEL_TEMPLATES: dict[
+    ChannelKind, TelemetryHubSensorEntityDescription[StationView]
+] = {
     _K.PRESSURE: _template(
         _K.PRESSURE, SensorDeviceClass.PRESSURE, _MEASURED, precision=1
     ),
@@ -185,7 +166,7 @@ _OTHER_DEVICE_CLASS = {
 
 def channel_description(
     channel: ChannelDefinition, archive: str
-) -> TelemetryHubSensorEntityDescription | None:
+) -> TelemetryHubSensorEntityDescription[StationView] | None:
     """The sensor of one channel; None for a channel we cannot show.
 
     `archive` is the archive that keeps the sensor current (hourly or
@@ -196,7 +177,7 @@ def channel_description(
     key = channel.key
 
     def value(view: StationView) -> float | None:
-        return view.channel_value(key)
+        return view.values.get(key)
 
     def available(view: StationView) -> bool:
         return view.has_unit(key)
@@ -215,7 +196,7 @@ def channel_description(
         )
     if (unit := channel.unit) is None:
         return None
-    return TelemetryHubSensorEntityDescription(
+    return TelemetryHubSensorEntityDescription[StationView](
         key=f"channel_{key}",
         translation_key="channel",
         translation_placeholders={"channel": channel.name or channel.code},

@@ -19,7 +19,7 @@ from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 from custom_components.telemetry_hub.const import CONF_TOKEN, DOMAIN
 from simulators.rustech import RusTechSimulator
 from tests.conftest import EMAIL
-from tests.integration.common import (
+from tests.integration.rustech.common import (
     coordinator_of,
     device_of,
     entity_id,
@@ -74,8 +74,9 @@ async def test_setup_and_unload(
     assert entry.state is ConfigEntryState.NOT_LOADED
     assert hass.states.get(pressure).state == STATE_UNAVAILABLE
     # The sync state was stored on the way out, and the session kept.
-    stored = hass_storage[f"{DOMAIN}.{entry.entry_id}"]["data"]
-    assert sorted(stored["stations"]) == ["1", "2", "3", "4"]
+    stored = hass_storage[f"{DOMAIN}.{entry.entry_id}"]["data"]["sections"]
+    assert sorted(stored["sync"]["stations"]) == ["1", "2", "3", "4"]
+    assert "ledger" in stored
     assert sim.request_count("auth/sign_out") == 0
     assert len(sim.sessions(EMAIL)) == 1
 
@@ -202,6 +203,25 @@ async def test_restart_continues_without_sign_in_or_downloads(
         ("GET", "stations", 200)
     ]
     assert state_of(hass, loaded_entry, "sensor", 1, "channel_p").state == value
+
+
+async def test_restart_reads_the_state_of_an_older_version(
+    hass: HomeAssistant,
+    sim: RusTechSimulator,
+    loaded_entry: MockConfigEntry,
+    hass_storage: dict[str, Any],
+) -> None:
+    """Version 0.1.0 stored the sync state alone, without sections."""
+    assert await hass.config_entries.async_unload(loaded_entry.entry_id)
+    await hass.async_block_till_done()
+    key = f"{DOMAIN}.{loaded_entry.entry_id}"
+    hass_storage[key]["data"] = hass_storage[key]["data"]["sections"]["sync"]
+    sim.clear_requests()
+
+    assert await hass.config_entries.async_setup(loaded_entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert [(r.method, r.path) for r in sim.requests] == [("GET", "stations")]
 
 
 async def test_remove_entry_signs_out_and_forgets_the_state(

@@ -29,7 +29,7 @@ from custom_components.telemetry_hub.statistics import (
     hour_start,
 )
 from simulators.rustech import RusTechSimulator
-from tests.integration.common import newest_hour, poll
+from tests.integration.rustech.common import newest_hour, poll
 
 HOUR = 3600
 # The counter each equipment type's statistic is fed from.

@@ -22,7 +22,7 @@ from custom_components.telemetry_hub.vendors.rustech.coordinator import (
     energy_channel,
 )
 from simulators.rustech import RusTechSimulator
-from tests.integration.common import (
+from tests.integration.rustech.common import (
     as_time,
     device_of,
     entity_id,

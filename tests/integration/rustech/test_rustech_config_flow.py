@@ -20,15 +20,16 @@ import voluptuous as vol
 from custom_components.telemetry_hub.api import TelemetryHubError
 from custom_components.telemetry_hub.api.rustech.client import DEFAULT_URL, server_key
 from custom_components.telemetry_hub.const import (
-    CONF_OFFLINE_AFTER,
     CONF_TOKEN,
     CONF_UPDATE_INTERVAL,
     CONF_VENDOR,
     DOMAIN,
 )
+from custom_components.telemetry_hub.vendors.rustech.const import CONF_OFFLINE_AFTER
+from custom_components.telemetry_hub.vendors.rustech.descriptor import RusTechVendor
 from simulators.rustech import RusTechSimulator
 from tests.conftest import EMAIL, PASSWORD
-from tests.integration.common import coordinator_of, session_token, stored_token
+from tests.integration.rustech.common import coordinator_of, session_token, stored_token
 
 OTHER_EMAIL = "other@local.net"
 OTHER_PASSWORD = "An0ther$"
@@ -170,7 +171,7 @@ INVALID_URL = {CONF_URL: "invalid_url"}
         pytest.param(
             "server_error:stations", {}, CANNOT_CONNECT, id="error_after_sign_in"
         ),
-        pytest.param("rate_limit", {}, CANNOT_CONNECT, id="rate_limited"),
+        pytest.param("rate_limit", {}, {"base": "rate_limited"}, id="rate_limited"),
         pytest.param(None, {CONF_URL: "ftp://x"}, INVALID_URL, id="not_http"),
         pytest.param(
             None, {CONF_URL: "http://host:notaport/api/v1"}, INVALID_URL, id="bad_port"
@@ -245,20 +246,28 @@ async def test_user_flow_web_site_instead_of_api(
     assert result["type"] is FlowResultType.CREATE_ENTRY
 
 
+@pytest.mark.parametrize(
+    ("error", "logged"),
+    [
+        (TelemetryHubError("something new"), "Account check failed (unknown)"),
+        (RuntimeError("a bug"), "Unexpected error while checking the account"),
+    ],
+)
 async def test_user_flow_unexpected_error_then_recovery(
     hass: HomeAssistant,
     url: str,
-    mock_setup_entry: AsyncMock,
     caplog: pytest.LogCaptureFixture,
+    error: Exception,
+    logged: str,
 ) -> None:
+    """Neither an unknown answer nor a bug crashes the flow; the form stays."""
+    caplog.set_level("DEBUG")
     result = await start_rustech(hass)
-    with patch(
-        "custom_components.telemetry_hub.config_flow.async_validate_account",
-        side_effect=TelemetryHubError("something new"),
-    ):
+    with patch.object(RusTechVendor, "async_check", side_effect=error):
         result = await submit(hass, result, credentials(url))
+    assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {"base": "unknown"}
-    assert "Unexpected answer while checking the account" in caplog.text
+    assert logged in caplog.text
 
     result = await submit(hass, result, credentials(url))
     assert result["type"] is FlowResultType.CREATE_ENTRY
@@ -298,7 +307,7 @@ async def test_reauth_error_then_success(
     sim.set_password(EMAIL, NEW_PASSWORD)
     result = await loaded_entry.start_reauth_flow(hass)
     assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "reauth_confirm"
+    assert result["step_id"] == "reauth_rustech"
     placeholders = result["description_placeholders"]
     assert placeholders is not None
     assert placeholders[CONF_EMAIL] == EMAIL
@@ -374,7 +383,7 @@ async def test_reconfigure_same_server_written_differently(
     unique_id = loaded_entry.unique_id
     result = await loaded_entry.start_reconfigure_flow(hass)
     assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "reconfigure"
+    assert result["step_id"] == "reconfigure_rustech"
     assert suggested(result) == {CONF_URL: url, CONF_EMAIL: EMAIL}
 
     result = await submit(
@@ -456,7 +465,7 @@ async def test_options_apply_without_reload(
 
     result = await hass.config_entries.options.async_init(loaded_entry.entry_id)
     assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "init"
+    assert result["step_id"] == "rustech"
     assert result["data_schema"]({}) == {
         CONF_UPDATE_INTERVAL: 15,
         CONF_OFFLINE_AFTER: 26,
@@ -500,8 +509,26 @@ async def test_options_of_an_entry_that_is_not_loaded(
 async def test_options_reject_out_of_range(
     hass: HomeAssistant, loaded_entry: MockConfigEntry
 ) -> None:
+    """A value out of its range gets a translated error naming the field;
+    the form shows each option's range, and nothing is saved until it is fixed."""
     result = await hass.config_entries.options.async_init(loaded_entry.entry_id)
-    with pytest.raises(vol.Invalid):
-        await hass.config_entries.options.async_configure(
-            result["flow_id"], {CONF_UPDATE_INTERVAL: 1, CONF_OFFLINE_AFTER: 26}
-        )
+    assert result["description_placeholders"] == {
+        "update_interval_min": "5",
+        "update_interval_max": "1440",
+        "offline_after_min": "1",
+        "offline_after_max": "720",
+    }
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_UPDATE_INTERVAL: 1, CONF_OFFLINE_AFTER: 721}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {
+        CONF_UPDATE_INTERVAL: "out_of_range",
+        CONF_OFFLINE_AFTER: "out_of_range",
+    }
+    assert loaded_entry.options == {}
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_UPDATE_INTERVAL: 5, CONF_OFFLINE_AFTER: 720}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert loaded_entry.options == {CONF_UPDATE_INTERVAL: 5, CONF_OFFLINE_AFTER: 720}

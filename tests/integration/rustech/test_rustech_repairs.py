@@ -11,7 +11,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.telemetry_hub.const import DOMAIN
 from simulators.rustech import RusTechSimulator
-from tests.integration.common import coordinator_of, poll
+from tests.integration.rustech.common import coordinator_of, poll
 
 
 def issue(hass: HomeAssistant, entry: MockConfigEntry) -> ir.IssueEntry | None:

@@ -11,11 +11,11 @@ from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.telemetry_hub.const import (
-    CONF_OFFLINE_AFTER,
     CONF_UPDATE_INTERVAL,
 )
+from custom_components.telemetry_hub.vendors.rustech.const import CONF_OFFLINE_AFTER
 from simulators.rustech import RusTechSimulator
-from tests.integration.common import (
+from tests.integration.rustech.common import (
     coordinator_of,
     entity_id,
     poll,

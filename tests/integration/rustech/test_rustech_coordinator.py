@@ -14,7 +14,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from simulators.rustech import RusTechSimulator
-from tests.integration.common import (
+from tests.integration.rustech.common import (
     coordinator_of,
     device_of,
     entity_id,
@@ -167,9 +167,9 @@ async def test_broken_archive_of_one_station_does_not_stop_the_others(
     await poll(hass, freezer)
 
     assert coordinator.last_update_success
-    assert coordinator.data.stations["1"].error is not None
-    assert coordinator.data.stations["1"].error.startswith("hourly:")
-    assert coordinator.data.stations["2"].error is None
+    assert coordinator.data["1"].error is not None
+    assert coordinator.data["1"].error.startswith("hourly:")
+    assert coordinator.data["2"].error is None
     # Station 1 keeps its last value (still available); station 2 moved on.
     assert pressure(hass, loaded_entry, 1) == before[1]
     assert float(pressure(hass, loaded_entry, 2)) == pytest.approx(
@@ -180,7 +180,7 @@ async def test_broken_archive_of_one_station_does_not_stop_the_others(
     # The next poll reads the archive that failed again.
     await poll(hass, freezer)
 
-    assert coordinator.data.stations["1"].error is None
+    assert coordinator.data["1"].error is None
     assert float(pressure(hass, loaded_entry, 1)) == pytest.approx(
         expected_pressure(sim, 1)
     )

@@ -14,10 +14,11 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
+from custom_components.telemetry_hub.api.rustech import server_key
 from custom_components.telemetry_hub.const import DOMAIN
 from simulators.rustech import RusTechSimulator
 from tests.conftest import EMAIL, PASSWORD
-from tests.integration.common import device_of, session_token, stored_token
+from tests.integration.rustech.common import device_of, session_token, stored_token
 
 
 def secrets(sim: RusTechSimulator, entry: MockConfigEntry) -> list[str]:
@@ -53,7 +54,7 @@ async def test_entry_diagnostics(
 
     assert leaked(diagnostics, secrets(sim, loaded_entry)) == []
     assert diagnostics["last_update_success"] is True
-    assert diagnostics["server"] == loaded_entry.data["url"]
+    assert diagnostics["data"]["server"] == server_key(loaded_entry.data["url"])
     data = diagnostics["data"]
     assert sorted(s["station"]["id"] for s in data["stations"]) == [1, 2, 3, 4]
     assert sorted(data["equipment_types"]) in (["1", "2"], [1, 2])

@@ -15,7 +15,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from simulators.rustech import RusTechSimulator
-from tests.integration.common import (
+from tests.integration.rustech.common import (
     as_time,
     coordinator_of,
     entity_id,

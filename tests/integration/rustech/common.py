@@ -1,0 +1,84 @@
+"""Helpers of the RusTech Home Assistant tests (not fixtures)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant, State
+from homeassistant.helpers import device_registry as dr, entity_registry as er
+
+from custom_components.telemetry_hub.const import DOMAIN
+from custom_components.telemetry_hub.coordinator import find_device
+from custom_components.telemetry_hub.vendors.rustech.coordinator import (
+    RusTechCoordinator,
+)
+from simulators.rustech import RusTechSimulator
+from tests.conftest import EMAIL
+from tests.integration.common import POLL, poll, set_options
+
+
+def coordinator_of(entry: ConfigEntry) -> RusTechCoordinator:
+    """The running coordinator of a loaded entry."""
+    coordinator = entry.runtime_data
+    assert isinstance(coordinator, RusTechCoordinator)
+    return coordinator
+
+
+def entity_id(
+    hass: HomeAssistant, entry: ConfigEntry, platform: str, station: int, key: str
+) -> str:
+    """The entity id of one entity of one station, found by its unique id."""
+    found = er.async_get(hass).async_get_entity_id(
+        platform, DOMAIN, f"{entry.unique_id}_{station}_{key}"
+    )
+    assert found is not None, f"no {platform} {key} for station {station}"
+    return found
+
+
+def state_of(
+    hass: HomeAssistant, entry: ConfigEntry, platform: str, station: int, key: str
+) -> State:
+    """The current state of one entity of one station."""
+    state = hass.states.get(entity_id(hass, entry, platform, station, key))
+    assert state is not None
+    return state
+
+
+def device_of(
+    hass: HomeAssistant, entry: ConfigEntry, station: int
+) -> dr.DeviceEntry | None:
+    """The device of a station, if registered."""
+    return find_device(
+        dr.async_get(hass), (DOMAIN, f"{entry.unique_id}_{station}"), entry.entry_id
+    )
+
+
+def newest_hour(sim: RusTechSimulator, station: int) -> int:
+    """Event time of the newest hourly row the station has delivered."""
+    last = sim.last_session(station)
+    assert last is not None
+    return last - last % 3600
+
+
+def session_token(sim: RusTechSimulator) -> tuple[str, str]:
+    """(client id, access token) of the account's only session on the server."""
+    sessions = sim.sessions(EMAIL)
+    assert len(sessions) == 1, sessions
+    (session,) = sessions.values()
+    return session.client, session.token
+
+
+def stored_token(entry: ConfigEntry) -> tuple[str, str]:
+    """(client id, access token) stored in the entry."""
+    token = entry.data["token"]
+    assert token is not None
+    return token["client"], token["access_token"]
+
+
+def as_time(timestamp: float) -> str:
+    """A UNIX time as a timestamp sensor shows it."""
+    return datetime.fromtimestamp(timestamp, UTC).isoformat()
+
+
+__all__ = ["POLL", "poll", "set_options"]
