@@ -18,6 +18,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 import voluptuous as vol
 
 from custom_components.telemetry_hub.api import TelemetryHubError
+from custom_components.telemetry_hub.api.rustech import RusTechClient
 from custom_components.telemetry_hub.api.rustech.client import DEFAULT_URL, server_key
 from custom_components.telemetry_hub.const import (
     CONF_TOKEN,
@@ -127,7 +128,7 @@ async def test_user_flow_creates_entry_and_reuses_its_session(
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
     host = urlsplit(url).netloc
-    assert result["title"] == f"API user ({host})"
+    assert result["title"] == f"{EMAIL} ({host})"
     entry = result["result"]
     assert entry.unique_id == f"{host}/api/v1:{EMAIL}"
     client, token = session_token(sim)
@@ -178,6 +179,13 @@ INVALID_URL = {CONF_URL: "invalid_url"}
         ),
         pytest.param(None, {CONF_URL: "https://"}, INVALID_URL, id="no_host"),
         pytest.param("html", {}, INVALID_URL, id="captive_portal"),
+        pytest.param("html:stations", {}, {"base": "unknown"}, id="odd_after_sign_in"),
+        pytest.param(
+            "malformed_json:stations",
+            {},
+            {"base": "unknown"},
+            id="broken_after_sign_in",
+        ),
         pytest.param(None, {CONF_URL: "{root}"}, INVALID_URL, id="path_missing"),
     ],
 )
@@ -271,6 +279,19 @@ async def test_user_flow_unexpected_error_then_recovery(
 
     result = await submit(hass, result, credentials(url))
     assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+async def test_user_flow_bug_after_sign_in_signs_the_check_out(
+    hass: HomeAssistant, sim: RusTechSimulator, url: str
+) -> None:
+    result = await start_rustech(hass)
+    with patch.object(
+        RusTechClient, "stations_page", side_effect=RuntimeError("a bug")
+    ):
+        result = await submit(hass, result, credentials(url))
+    assert result["errors"] == {"base": "unknown"}
+    assert sim.request_count("auth/sign_in") == 1
+    assert sim.sessions(EMAIL) == {}
 
 
 async def test_user_flow_already_configured_signs_the_check_out(

@@ -24,7 +24,7 @@ from homeassistant.helpers.selector import (
 )
 import voluptuous as vol
 
-from ...api import TelemetryHubError
+from ...api import TelemetryHubError, TelemetryHubProtocolError
 from ...api.http import normalize_url
 from ...api.rustech import DEFAULT_URL, RusTechClient, RusTechToken, server_key
 from ...const import CONF_TOKEN, CONF_VENDOR, DOMAIN, LOGGER
@@ -99,15 +99,23 @@ class RusTechVendor(VendorDescriptor):
         user = await client.sign_in()
         try:
             await client.stations_page(1, per_page=1)
-        except TelemetryHubError:
-            # The check failed after signing in: free the session slot it took.
+        except TelemetryHubProtocolError as err:
+            await _async_sign_out_quietly(client)
+            # It signed in, so the address is the API: an odd answer after
+            # that is unexpected, not a wrong address.
+            msg = f"the stations list after signing in: {err}"
+            raise TelemetryHubError(msg) from err
+        except BaseException:
+            # Whatever failed after signing in: free the session slot it took.
             await _async_sign_out_quietly(client)
             raise
         token = client.token
         assert token is not None  # noqa: S101 - sign_in succeeded
         return CheckedAccount(
             unique_id=f"{server_key(url)}:{user.uid.casefold()}",
-            title=f"{user.name or email} ({urlsplit(url).netloc})",
+            # The email, not the server's display name: two accounts on one
+            # server must not look alike.
+            title=f"{email} ({urlsplit(url).netloc})",
             data={
                 CONF_VENDOR: VENDOR,
                 CONF_URL: url,
