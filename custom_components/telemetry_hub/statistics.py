@@ -29,6 +29,7 @@ from homeassistant.components.recorder.statistics import (
 )
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.recorder import get_instance
+from homeassistant.helpers.translation import async_get_translations
 from homeassistant.util import slugify
 
 from .const import DOMAIN, LOGGER
@@ -66,6 +67,26 @@ class CounterStatistic:
         if _HAS_UNIT_CLASS:
             metadata["unit_class"] = self.unit_class
         return cast("StatisticMetaData", metadata)
+
+
+async def async_statistic_name(
+    hass: HomeAssistant, translation_key: str, placeholders: dict[str, str]
+) -> str:
+    """A statistic's name in the system language (English if untranslated).
+
+    Statistics have no entity to translate their name at display time: it
+    is written when the statistic is created, from the `entity.sensor`
+    translation `translation_key` (a template with placeholders).
+    """
+    translations = await async_get_translations(
+        hass, hass.config.language, "entity", {DOMAIN}
+    )
+    template = translations.get(
+        f"component.{DOMAIN}.entity.sensor.{translation_key}.name", translation_key
+    )
+    for name, value in placeholders.items():
+        template = template.replace(f"{{{name}}}", value)
+    return template
 
 
 def hour_start(reading_time: datetime) -> datetime:

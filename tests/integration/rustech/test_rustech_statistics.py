@@ -199,3 +199,16 @@ async def test_import_counter_continues_and_never_goes_back(
     assert [row["sum"] for row in rows] == [0.0, 5.0, 8.0, 8.0, 14.0]
     sums = [row["sum"] for row in rows]
     assert sums == sorted(sums)
+
+
+async def test_statistic_is_named_in_the_system_language(
+    hass: HomeAssistant, sim: RusTechSimulator, url: str, setup_entry: Any
+) -> None:
+    """A Russian system gets a Russian name, not an English suffix."""
+    hass.config.language = "ru"
+    await setup_entry()
+    metadata = await get_instance(hass).async_add_executor_job(
+        partial(get_metadata, hass, statistic_ids={statistic_id(url, 1)})
+    )
+    (_, meta) = metadata[statistic_id(url, 1)]
+    assert meta["name"] == f"{sim.stations[0].name}: газ (приведённый объём)"

@@ -43,7 +43,11 @@ from ...coordinator import (
     TelemetryHubConfigEntry,
     TelemetryHubCoordinator,
 )
-from ...statistics import CounterStatistic, async_import_counter
+from ...statistics import (
+    CounterStatistic,
+    async_import_counter,
+    async_statistic_name,
+)
 from .const import OFFLINE_AFTER
 from .entities import (
     ABNORMAL_EVENT,
@@ -60,6 +64,8 @@ if TYPE_CHECKING:
     from ...vendor import VendorDescriptor
 
 ISSUE_SESSION_EVICTED = "session_evicted"
+STATISTIC_NAME = "standard_volume_statistic"
+"""Translation of the gas statistic's name (`entity.sensor`)."""
 REJECTIONS_FOR_ISSUE = 3
 REJECTION_WINDOW = timedelta(days=1)
 TROUBLESHOOTING_URL = f"{DOCS_URL}#troubleshooting"
@@ -325,7 +331,9 @@ class RusTechCoordinator(TelemetryHubCoordinator[StationView]):
                 self.hass,
                 CounterStatistic(
                     object_id=f"rustech_{self._server}_{station.id}_standard_volume",
-                    name=f"{station.name} gas (standard volume)",
+                    name=await async_statistic_name(
+                        self.hass, STATISTIC_NAME, {"station": station.name}
+                    ),
                     unit=UnitOfVolume.CUBIC_METERS,
                     unit_class=VolumeConverter.UNIT_CLASS,
                 ),
