@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 import importlib
+import importlib.machinery
+import importlib.util
 import json
 from pathlib import Path
 import re
 import tomllib
 from typing import Any
+import zipfile
 
 import pytest
 
@@ -157,7 +160,7 @@ def test_manifest_hacs_and_pyproject_agree() -> None:
 
     assert manifest["domain"] == "telemetry_hub"
     assert manifest["name"] == hacs["name"] == "Telemetry Hub"
-    assert manifest["version"] == pyproject["project"]["version"] == "0.1.0"
+    assert manifest["version"] == pyproject["project"]["version"]
     assert manifest["iot_class"] == "cloud_polling"
     assert manifest["integration_type"] == "hub"
     assert manifest["config_flow"] is True
@@ -246,3 +249,38 @@ def test_quality_scale_names_every_rule_once() -> None:
     assert sorted(rules) == sorted(QUALITY_RULES)
     statuses = re.findall(r"^  [a-z-]+: (\w+)$|status: (\w+)", text, re.MULTILINE)
     assert {a or b for a, b in statuses} <= {"done", "exempt", "todo"}
+
+
+def _package() -> Any:
+    """scripts/package, imported (it has no .py suffix)."""
+    loader = importlib.machinery.SourceFileLoader(
+        "package", str(ROOT / "scripts" / "package")
+    )
+    module = importlib.util.module_from_spec(
+        importlib.util.spec_from_loader("package", loader)
+    )
+    loader.exec_module(module)
+    return module
+
+
+def test_manifest_changelog_and_pyproject_versions_agree() -> None:
+    package = _package()
+    found = package.versions()
+    assert len(set(found.values())) == 1, found
+    version = package.check(f"v{found['manifest.json']}")
+    assert package.release_notes(version).strip()
+    with pytest.raises(SystemExit, match="versions disagree"):
+        package.check("v0.0.1")
+
+
+def test_release_zip_holds_the_integration_at_its_root(tmp_path: Path) -> None:
+    package = _package()
+    (COMPONENT / "__pycache__").mkdir(exist_ok=True)
+    target = package.build(tmp_path)
+    assert target.name == load(ROOT / "hacs.json")["filename"]
+    with zipfile.ZipFile(target) as archive:
+        names = set(archive.namelist())
+    assert {"manifest.json", "__init__.py", "strings.json", "brand/icon.png"} <= names
+    assert "translations/en.json" in names
+    assert not any("__pycache__" in name or name.endswith(".pyc") for name in names)
+    assert load(ROOT / "hacs.json")["zip_release"] is True
