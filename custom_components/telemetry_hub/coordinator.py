@@ -228,9 +228,14 @@ class TelemetryHubCoordinator[ViewT](DataUpdateCoordinator[dict[str, ViewT]], AB
             )
 
     async def async_shutdown(self) -> None:
-        """Stop polling and store the state at once."""
+        """Stop polling; let a refresh under way finish; store the state.
+
+        Waiting for the refresh keeps what it reads (a rotated token, news)
+        and lets a removal that follows use the newest credentials.
+        """
         await super().async_shutdown()
-        await self.store.async_flush()
+        async with self._refresh_lock:
+            await self.store.async_flush()
 
     def _sections(self) -> Sections:
         return {**self.persist(), _LEDGER: self.ledger.as_dict()}

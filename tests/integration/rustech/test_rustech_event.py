@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import EVENT_STATE_CHANGED, STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.helpers import entity_registry as er
+from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
@@ -243,3 +246,47 @@ async def test_two_records_in_the_same_second_fire_twice(
 
     await poll(hass, freezer)  # nothing new: nothing fires again
     assert len([e for e in events if e.data["entity_id"] == entity]) == len(texts)
+
+
+async def test_overlapping_refreshes_fetch_in_turn_and_fire_once(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    sim: RusTechSimulator,
+    loaded_entry: MockConfigEntry,
+) -> None:
+    """A scheduled poll overlapped by `update_entity` never fires a record twice."""
+    entity = entity_id(hass, loaded_entry, "event", 1, "abnormal_situation")
+    events = async_capture_events(hass, EVENT_STATE_CHANGED)
+    freezer.tick(timedelta(minutes=1))
+    at = report(sim, 1, 2, POWER_LOST)
+    sim.clear_requests()
+    coordinator = coordinator_of(loaded_entry)
+    running: list[int] = [0]
+    most: list[int] = [0]
+    fetch = coordinator._async_fetch
+
+    async def counted() -> Any:
+        running[0] += 1
+        most[0] = max(most[0], running[0])
+        try:
+            return await fetch()
+        finally:
+            running[0] -= 1
+
+    coordinator._async_fetch = counted  # type: ignore[method-assign]
+    assert await async_setup_component(hass, "homeassistant", {})
+
+    await asyncio.gather(
+        coordinator.async_refresh(),
+        hass.services.async_call(
+            "homeassistant", "update_entity", {"entity_id": entity}, blocking=True
+        ),
+        coordinator.async_refresh(),
+    )
+    await hass.async_block_till_done()
+
+    assert fired(events, entity) == [as_time(at)]
+    # The refreshes ran one after the other, and only the first had news.
+    assert most == [1]
+    assert sim.request_count("stations") >= 2
+    assert nesht_stations(sim) == ["1"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 import inspect
@@ -238,6 +239,41 @@ async def test_remove_entry_signs_out_and_forgets_the_state(
     assert sim.sessions(EMAIL) == {}
     assert [r.status for r in sim.requests if r.path == "auth/sign_out"] == [200]
     assert f"{DOMAIN}.{loaded_entry.entry_id}" not in hass_storage
+
+
+async def test_remove_entry_during_a_poll_still_signs_out(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    sim: RusTechSimulator,
+    loaded_entry: MockConfigEntry,
+) -> None:
+    """The poll under way rotates the token; the sign-out uses the newest."""
+    sim.batch_window = 0  # every answer rotates the token
+    freezer.tick(timedelta(hours=1))
+    sim.new_session()
+    client = coordinator_of(loaded_entry).client
+    send = client._send
+    under_way, go_on = asyncio.Event(), asyncio.Event()
+
+    async def held_send(*args: Any, **kwargs: Any) -> Any:
+        under_way.set()
+        await go_on.wait()
+        return await send(*args, **kwargs)
+
+    client._send = held_send  # type: ignore[method-assign]
+    refresh = hass.async_create_task(coordinator_of(loaded_entry).async_refresh())
+    await under_way.wait()
+    removal = hass.async_create_task(
+        hass.config_entries.async_remove(loaded_entry.entry_id)
+    )
+    await asyncio.sleep(0)
+    go_on.set()
+    await refresh
+    await removal
+    await hass.async_block_till_done()
+
+    assert sim.sessions(EMAIL) == {}
+    assert [r.status for r in sim.requests if r.path == "auth/sign_out"] == [200]
 
 
 async def test_remove_entry_when_the_server_is_down(
