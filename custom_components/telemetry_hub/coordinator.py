@@ -22,7 +22,7 @@ from abc import ABC, abstractmethod
 import asyncio
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 import inspect
 import itertools
 import math
@@ -31,7 +31,7 @@ from typing import Any
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.exceptions import ConfigEntryAuthFailed, ServiceValidationError
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import EntityDescription
@@ -174,6 +174,20 @@ class TelemetryHubCoordinator[ViewT](DataUpdateCoordinator[dict[str, ViewT]], AB
     def persist(self) -> Sections:
         """The state to store (vendors extend)."""
         return {}
+
+    async def async_import_history(
+        self, device_keys: list[str] | None, start: date, end: date
+    ) -> dict[str, Any]:
+        """Import a date range of history (the `import_history` action).
+
+        `device_keys` None means every device. Vendors with history
+        override this; the default says the vendor keeps none.
+        """
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="no_history",
+            translation_placeholders={"vendor": self.vendor.manufacturer},
+        )
 
     @callback
     def apply_options(self, options: Mapping[str, Any]) -> None:

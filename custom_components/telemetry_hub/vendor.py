@@ -23,6 +23,7 @@ from homeassistant.helpers.selector import (
 )
 import voluptuous as vol
 
+from .const import CONF_HISTORY_DAYS, DEFAULT_HISTORY_DAYS, MAX_HISTORY_DAYS
 from .store import EntryStore
 
 if TYPE_CHECKING:
@@ -83,6 +84,13 @@ class OptionRange:
             f"{self.key}_min": str(self.minimum),
             f"{self.key}_max": str(self.maximum),
         }
+
+
+HISTORY_DAYS = OptionRange(
+    CONF_HISTORY_DAYS, DEFAULT_HISTORY_DAYS, 0, MAX_HISTORY_DAYS, "d"
+)
+"""The history window every vendor with history offers (days imported at
+first set-up into long-term statistics)."""
 
 
 class VendorDescriptor(ABC):
