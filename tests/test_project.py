@@ -24,6 +24,12 @@ from custom_components.telemetry_hub.vendors.rustech import entities
 from custom_components.telemetry_hub.vendors.rustech.coordinator import (
     ISSUE_SESSION_EVICTED,
 )
+from custom_components.telemetry_hub.vendors.tecnogaz import (
+    entities as tecnogaz_entities,
+)
+from custom_components.telemetry_hub.vendors.tecnogaz.const import (
+    ISSUE_CONTRACT_MISMATCH,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPONENT = ROOT / "custom_components" / "telemetry_hub"
@@ -83,6 +89,9 @@ def entity_descriptions() -> Iterator[tuple[str, Any]]:
     yield "sensor", entities.LATEST_READING
     yield "binary_sensor", entities.CONNECTIVITY
     yield "event", entities.ABNORMAL_SITUATION
+    yield from (("sensor", d) for d in tecnogaz_entities.SENSORS)
+    yield from (("binary_sensor", d) for d in tecnogaz_entities.BINARY_SENSORS)
+    yield from (("event", d) for d in tecnogaz_entities.EVENTS)
     for kind in ChannelKind:
         for archive in ("hourly", "daily"):
             code = {"pressure": "P", "temperature": "T"}.get(kind.value, "Vx")
@@ -114,6 +123,16 @@ def test_every_entity_is_translated_and_has_an_icon_or_device_class() -> None:
         assert key in icons.get(platform, {}) or description.device_class is not None
 
 
+def test_enum_states_and_event_types_are_translated() -> None:
+    for platform, description in entity_descriptions():
+        texts = STRINGS["entity"][platform][description.translation_key]
+        if getattr(description, "options", None):
+            assert set(description.options) == set(texts["state"]), description.key
+        if platform == "event":
+            states = texts["state_attributes"]["event_type"]["state"]
+            assert set(description.event_types) == set(states), description.key
+
+
 def test_no_icon_repeats_its_device_class_default() -> None:
     """An icon that only repeats the device class's own is noise."""
     icons = load(COMPONENT / "icons.json")["entity"]
@@ -134,12 +153,18 @@ def test_icons_belong_to_translated_entities() -> None:
 
 
 def test_exceptions_and_issues_used_in_code_are_translated() -> None:
-    source = (COMPONENT / "coordinator.py").read_text(encoding="utf-8")
-    used = set(re.findall(r'translation_key="(\w+)"', source))
-    used |= set(re.findall(r'update_failed\(\s*"(\w+)"', source))
-    assert used == {"auth_failed", "cannot_connect", "rate_limited", "invalid_response"}
-    assert used <= set(STRINGS["exceptions"])
-    assert ISSUE_SESSION_EVICTED in STRINGS["issues"]
+    """Every translation key the code raises or files exists in strings.json."""
+    entity_keys = {key for keys in STRINGS["entity"].values() for key in keys}
+    for path in COMPONENT.rglob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        for key in re.findall(r'translation_key="(\w+)"', source):
+            assert key in STRINGS["exceptions"] | STRINGS["issues"] | dict.fromkeys(
+                entity_keys
+            ), (path.name, key)
+        for key in re.findall(r'update_failed\(\s*"(\w+)"', source):
+            assert key in STRINGS["exceptions"], (path.name, key)
+    for issue in (ISSUE_SESSION_EVICTED, ISSUE_CONTRACT_MISMATCH):
+        assert issue in STRINGS["issues"]
 
 
 def test_config_flow_errors_are_translated() -> None:

@@ -58,13 +58,15 @@ async def _async_check(
     try:
         account = await vendor.async_check(flow.hass, user_input)
     except (ValueError, TelemetryHubError) as err:
-        for kind, field, error in _CHECK_ERRORS:
-            if isinstance(err, kind):
-                blamed = (
-                    (vendor.url_field() or "base") if field == _URL_FIELD else field
-                )
-                LOGGER.debug("Account check failed (%s): %s", error, err)
-                return None, {blamed: error}
+        field, error = next(
+            (field, error)
+            for kind, field, error in (*vendor.check_errors, *_CHECK_ERRORS)
+            if isinstance(err, kind)
+        )
+        if field == _URL_FIELD:
+            field = vendor.url_field() or "base"
+        LOGGER.debug("Account check failed (%s): %s", error, err)
+        return None, {field: error}
     except Exception:  # noqa: BLE001 - a crashed flow would lose the form
         LOGGER.exception("Unexpected error while checking the account")
         return None, {"base": "unknown"}
@@ -239,5 +241,5 @@ class TelemetryHubOptionsFlow(OptionsFlow):
                 vendor.options_schema(), user_input or self.config_entry.options
             ),
             errors=errors,
-            description_placeholders=vendor.options_placeholders(),
+            description_placeholders=vendor.options_placeholders(self.config_entry),
         )

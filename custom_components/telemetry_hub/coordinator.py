@@ -141,6 +141,7 @@ class TelemetryHubCoordinator[ViewT](DataUpdateCoordinator[dict[str, ViewT]], AB
         self.ledger = EventLedger(window=self.catch_up)
         self._refresh_lock = asyncio.Lock()
         self._event_ids = itertools.count(1)
+        self._fired: dict[str, int] = {}
         self._announced = False
 
     # ------------------------------------------------------------------
@@ -274,14 +275,30 @@ class TelemetryHubCoordinator[ViewT](DataUpdateCoordinator[dict[str, ViewT]], AB
         fresh = self.ledger.take(
             stream, items, key=key, time=time, now=dt_util.utcnow()
         )
-        events = []
-        for item in fresh:
-            event_type, attributes = event(item)
-            events.append(
-                DeviceEvent(next(self._event_ids), event_type, json_safe(attributes))
-            )
-        self._announced |= bool(events)
-        return tuple(events)
+        return self.emit(event(item) for item in fresh)
+
+    def emit(
+        self, events: Iterable[tuple[str, Mapping[str, Any]]]
+    ) -> tuple[DeviceEvent, ...]:
+        """Events for the entities to fire, from (type, attributes) pairs.
+
+        For vendors whose sync engine already decided what is new (with its
+        own ledger in its stored state): the store is written right after
+        the entities fired them, as with `announce`.
+        """
+        fired = tuple(
+            DeviceEvent(next(self._event_ids), event_type, json_safe(attributes))
+            for event_type, attributes in events
+        )
+        self._announced |= bool(fired)
+        return fired
+
+    def mark_fired(self, unique_id: str, event: DeviceEvent) -> bool:
+        """Whether an event entity should fire `event` now (never twice)."""
+        if event.id <= self._fired.get(unique_id, 0):
+            return False
+        self._fired[unique_id] = event.id
+        return True
 
     # ------------------------------------------------------------------
     # What the platforms ask

@@ -36,22 +36,37 @@ async def async_setup_entry(
 
 
 class TelemetryHubEvent(TelemetryHubEntity, EventEntity):
-    """Fires each new event of its device once, oldest first."""
+    """Fires each new event of its device once, oldest first.
+
+    What was fired is kept by the coordinator, per entity: an entity
+    created after the refresh that brought events (at start-up, the
+    catch-up of what happened while Home Assistant was down) fires them
+    when it is added, and a re-created entity never fires one twice.
+    """
 
     entity_description: TelemetryHubEventEntityDescription[Any]
-    _last_fired = 0
+
+    async def async_added_to_hass(self) -> None:
+        """Fire what the data already holds for this entity."""
+        await super().async_added_to_hass()
+        self._fire_new()
 
     @callback
     def _handle_coordinator_update(self) -> None:
         """Fire what the latest data brings, then write the state."""
+        if not self._fire_new():
+            self.async_write_ha_state()
+
+    @callback
+    def _fire_new(self) -> bool:
+        """Fire the events not fired yet; whether any was."""
         data = self.device_data
         events = self.entity_description.events_fn(data) if data is not None else ()
+        assert self.unique_id is not None  # noqa: S101 - every entity has one
         fired = False
         for event in events:
-            if event.id > self._last_fired:
-                self._last_fired = event.id
+            if self.coordinator.mark_fired(self.unique_id, event):
                 self._trigger_event(event.event_type, dict(event.attributes))
                 self.async_write_ha_state()
                 fired = True
-        if not fired:
-            self.async_write_ha_state()
+        return fired

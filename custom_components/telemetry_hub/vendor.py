@@ -105,6 +105,9 @@ class VendorDescriptor(ABC):
     redact: frozenset[str] = frozenset()
     """Keys diagnostics redact, beyond the shared ones."""
     options: tuple[OptionRange, ...] = ()
+    check_errors: tuple[tuple[type[Exception], str, str], ...] = ()
+    """(exception, form field, error key) the vendor's check raises beyond
+    the shared ones, looked at first."""
 
     # ------------------------------------------------------------------
     # Config flow
@@ -145,8 +148,8 @@ class VendorDescriptor(ABC):
         """The options form."""
         return vol.Schema(dict(option.field() for option in self.options))
 
-    def options_placeholders(self) -> dict[str, str]:
-        """The bounds of every option, for the form's texts."""
+    def options_placeholders(self, entry: TelemetryHubConfigEntry) -> dict[str, str]:
+        """The bounds of every option, for the form's texts and errors."""
         merged: dict[str, str] = {}
         for option in self.options:
             merged.update(option.placeholders())

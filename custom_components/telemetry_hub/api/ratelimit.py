@@ -14,8 +14,10 @@ waiter that is cancelled gives up its place and takes no slot. After a 429
 the caller `hold`s the limiter: no call leaves before the server's
 Retry-After has passed.
 
-The clock and the sleep function are injectable, so tests run a catch-up of
-several minutes without waiting in real time.
+By default the limiter measures time with the running event loop's clock,
+the one its waits are timed by (so both agree, whatever the loop's clock
+is); the clock and the sleep function are injectable, so tests run a
+catch-up of several minutes without waiting in real time.
 """
 
 from __future__ import annotations
@@ -35,6 +37,14 @@ MAX_HOLD = 3600.0
 
 type Clock = Callable[[], float]
 type Sleep = Callable[[float], Awaitable[object]]
+
+
+def loop_time() -> float:
+    """The running event loop's clock (monotonic seconds), or time.monotonic."""
+    try:
+        return asyncio.get_running_loop().time()
+    except RuntimeError:
+        return time.monotonic()
 
 
 def max_in_window(times: Iterable[float], window: float = DEFAULT_WINDOW) -> int:
@@ -61,7 +71,7 @@ class RateLimiter:
         max_calls: int = DEFAULT_MAX_CALLS,
         window: float = DEFAULT_WINDOW,
         *,
-        clock: Clock = time.monotonic,
+        clock: Clock = loop_time,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
         """Configure the budget; `clock` and `sleep` are for tests."""
@@ -181,7 +191,7 @@ class RateLimiterRegistry:
         max_calls: int = DEFAULT_MAX_CALLS,
         window: float = DEFAULT_WINDOW,
         *,
-        clock: Clock = time.monotonic,
+        clock: Clock = loop_time,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
         """Limiters made here get this budget, clock and sleep."""

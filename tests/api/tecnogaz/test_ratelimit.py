@@ -11,6 +11,7 @@ from custom_components.telemetry_hub.api.ratelimit import (
     MAX_HOLD,
     RateLimiter,
     RateLimiterRegistry,
+    loop_time,
     max_in_window,
 )
 
@@ -215,3 +216,14 @@ async def test_default_clock_and_sleep_work() -> None:
     await rate.acquire()
     await rate.acquire()  # a real (tiny) wait
     assert rate.calls == 2
+
+
+def test_default_clock_is_the_event_loops_and_works_without_one() -> None:
+    """Waits are timed by the loop's clock, so the limiter measures with it."""
+    assert loop_time() > 0  # no running loop: the monotonic clock
+
+    async def inside() -> tuple[float, float]:
+        return loop_time(), asyncio.get_running_loop().time()
+
+    ours, loops = asyncio.run(inside())
+    assert abs(ours - loops) < 1.0

@@ -96,7 +96,7 @@ async def start_rustech(hass: HomeAssistant) -> FlowResult:
     )
     assert result["type"] is FlowResultType.MENU
     assert result["step_id"] == "user"
-    assert result["menu_options"] == ["rustech"]
+    assert result["menu_options"] == ["rustech", "tecnogaz"]
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"next_step_id": "rustech"}
     )
