@@ -12,13 +12,15 @@ from homeassistant.helpers.typing import ConfigType
 
 from .const import DOMAIN, PLATFORMS
 from .coordinator import TelemetryHubConfigEntry
+from .services import async_setup_services
 from .vendors import VENDORS, vendor_of
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register every vendor's actions (once, whatever the entries)."""
+    """Register the actions (once, whatever the entries)."""
+    async_setup_services(hass)
     for vendor in VENDORS.values():
         vendor.async_register_actions(hass)
     return True

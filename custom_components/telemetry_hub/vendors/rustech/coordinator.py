@@ -11,20 +11,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 import hashlib
 import json
 import re
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from homeassistant.const import Platform, UnitOfVolume
+from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import EntityDescription
 from homeassistant.util import dt as dt_util
-from homeassistant.util.unit_conversion import VolumeConverter
 
 from ...api.rustech import (
     Feed,
@@ -36,17 +35,12 @@ from ...api.rustech import (
     server_key,
 )
 from ...api.rustech.models import Setting
-from ...api.rustech.units import ChannelDefinition, ChannelKind
+from ...api.rustech.units import ChannelDefinition
 from ...const import DOCS_URL, DOMAIN, LOGGER
 from ...coordinator import (
     DeviceEvent,
     TelemetryHubConfigEntry,
     TelemetryHubCoordinator,
-)
-from ...statistics import (
-    CounterStatistic,
-    async_import_counter,
-    async_statistic_name,
 )
 from .const import OFFLINE_AFTER
 from .entities import (
@@ -58,14 +52,13 @@ from .entities import (
     StationView,
     channel_description,
 )
+from .history import RusTechHistory, energy_channel
 
 if TYPE_CHECKING:
     from ...api.rustech.models import ArchiveRecord
     from ...vendor import VendorDescriptor
 
 ISSUE_SESSION_EVICTED = "session_evicted"
-STATISTIC_NAME = "standard_volume_statistic"
-"""Translation of the gas statistic's name (`entity.sensor`)."""
 REJECTIONS_FOR_ISSUE = 3
 REJECTION_WINDOW = timedelta(days=1)
 TROUBLESHOOTING_URL = f"{DOCS_URL}#troubleshooting"
@@ -74,26 +67,10 @@ TROUBLESHOOTING_URL = f"{DOCS_URL}#troubleshooting"
 _PERSONAL_SETTING = re.compile(r"phone|телефон", re.IGNORECASE)
 _REDACTED = "**REDACTED**"
 
-# Counter kinds usable as the station's gas consumption, best first.
-_ENERGY_KINDS = (
-    ChannelKind.STANDARD_VOLUME_TOTAL,
-    ChannelKind.STANDARD_VOLUME_ACCUMULATED,
-)
-
 
 def session_issue_id(entry_id: str) -> str:
     """The repair issue about an entry's pushed-out sessions."""
     return f"{ISSUE_SESSION_EVICTED}_{entry_id}"
-
-
-def energy_channel(channels: Iterable[ChannelDefinition]) -> ChannelDefinition | None:
-    """The hourly standard-volume counter that feeds long-term statistics."""
-    hourly = [c for c in channels if c.archive_type == Feed.HOURLY]
-    for kind in _ENERGY_KINDS:
-        for channel in hourly:
-            if channel.kind is kind and channel.unit is not None:
-                return channel
-    return None
 
 
 class RusTechCoordinator(TelemetryHubCoordinator[StationView]):
@@ -119,6 +96,9 @@ class RusTechCoordinator(TelemetryHubCoordinator[StationView]):
         self._site = f"{parts.scheme}://{parts.netloc}/"
         self._rejections: list[datetime] = []
         self._warned_units: set[tuple[int, str]] = set()
+        self.history = RusTechHistory(
+            hass, client, self.sync, self._refresh_lock, self._server
+        )
 
     def restore(self, sections: Mapping[str, Mapping[str, Any]]) -> None:
         """Continue from the sync state the last run stored."""
@@ -137,6 +117,12 @@ class RusTechCoordinator(TelemetryHubCoordinator[StationView]):
             self._track_rejections(self.client.rejected_token_count - rejected_before)
             await self._import_statistics()
         return self._views()
+
+    async def async_import_history(
+        self, device_keys: list[str] | None, start: date, end: date
+    ) -> dict[str, Any]:
+        """Import a date range of the stations' hourly archives (the action)."""
+        return await self.history.async_import(device_keys, start, end)
 
     @callback
     def apply_options(self, options: Mapping[str, Any]) -> None:
@@ -319,26 +305,8 @@ class RusTechCoordinator(TelemetryHubCoordinator[StationView]):
         for state in self.sync.state.stations.values():
             rows = state.take_hourly()
             channel = energy_channel(self.sync.state.channels_for(state.station))
-            if not rows or channel is None or (unit := channel.unit) is None:
-                continue
-            readings = [
-                (row.event_time, unit.convert(value))
-                for row in rows
-                if (value := row.value(channel.code)) is not None
-            ]
-            station = state.station
-            await async_import_counter(
-                self.hass,
-                CounterStatistic(
-                    object_id=f"rustech_{self._server}_{station.id}_standard_volume",
-                    name=await async_statistic_name(
-                        self.hass, STATISTIC_NAME, {"station": station.name}
-                    ),
-                    unit=UnitOfVolume.CUBIC_METERS,
-                    unit_class=VolumeConverter.UNIT_CLASS,
-                ),
-                readings,
-            )
+            if rows and channel is not None:
+                await self.history.async_import_records(state.station, channel, rows)
 
     def _track_rejections(self, count: int) -> None:
         """Raise (or clear) the repair issue about pushed-out sessions."""
