@@ -1,5 +1,8 @@
 """Onboard a fresh Home Assistant and add Telemetry Hub, through its HTTP API.
 
+One account per simulator given: RusTech always, Tecno-Gaz and DEXMA when
+their simulator addresses are passed.
+
 Called by scripts/develop once Home Assistant and the simulator run. It only
 uses public endpoints (onboarding, auth, the config-flow REST API), so the
 integration is set up exactly as a user would set it up: through its config
@@ -142,30 +145,58 @@ class Bootstrap:
             raise SystemExit(msg)
         await self.token_for(result["result"])
 
-    async def add_integration(self) -> None:
-        """Add the RusTech account through the integration's config flow."""
-        entries = await self.get(f"/api/config/config_entries/entry?domain={DOMAIN}")
-        if entries:
-            print(f"Telemetry Hub is already set up ({entries[0]['title']})")
-            return
+    async def add_accounts(self) -> None:
+        """Add one account per simulated vendor through the config flow."""
+        for vendor, data in self.accounts():
+            await self.add_account(vendor, data)
+
+    def accounts(self) -> list[tuple[str, dict[str, Any]]]:
+        """(vendor, form data) of every simulator given on the command line."""
+        args = self.args
+        accounts: list[tuple[str, dict[str, Any]]] = [
+            (
+                "rustech",
+                {
+                    "url": args.sim_url,
+                    "email": args.sim_email,
+                    "password": args.sim_password,
+                },
+            )
+        ]
+        for vendor in ("tecnogaz", "dexma"):
+            url = getattr(args, f"{vendor}_url")
+            if url:
+                token = getattr(args, f"{vendor}_token")
+                accounts.append((vendor, {"token": token, "advanced": {"url": url}}))
+        return accounts
+
+    async def add_account(self, vendor: str, data: dict[str, Any]) -> None:
+        """Run the config flow for one vendor; an existing account is fine."""
         flow = await self.post(
             "/api/config/config_entries/flow",
             json={"handler": DOMAIN, "show_advanced_options": False},
         )
         path = f"/api/config/config_entries/flow/{flow['flow_id']}"
-        await self.post(path, json={"next_step_id": "rustech"})
-        result = await self.post(
-            path,
-            json={
-                "url": self.args.sim_url,
-                "email": self.args.sim_email,
-                "password": self.args.sim_password,
-            },
-        )
-        if result.get("type") != "create_entry":
-            msg = f"The config flow did not create an entry: {result}"
+        if vendor not in flow.get("menu_options", []):
+            print(f"This Home Assistant's Telemetry Hub has no {vendor!r} yet")
+            await self.delete(path)
+            return
+        await self.post(path, json={"next_step_id": vendor})
+        result = await self.post(path, json=data)
+        if result.get("type") == "create_entry":
+            print(f"Added Telemetry Hub: {result['title']}")
+        elif result.get("reason") == "already_configured":
+            print(f"Telemetry Hub already has the {vendor} account")
+        else:
+            msg = f"The {vendor} config flow did not create an entry: {result}"
             raise SystemExit(msg)
-        print(f"Added Telemetry Hub: {result['title']}")
+
+    async def delete(self, path: str) -> None:
+        """DELETE a resource (an abandoned flow)."""
+        async with self.session.delete(
+            f"{self.base}{path}", headers=self.headers
+        ) as response:
+            response.raise_for_status()
 
     async def entity_states(self) -> dict[str, str]:
         """The integration's entities and their states."""
@@ -188,7 +219,7 @@ async def run(args: argparse.Namespace) -> int:
         bootstrap = Bootstrap(session, args)
         steps = await bootstrap.wait_until_up(args.timeout)
         await bootstrap.onboard(steps)
-        await bootstrap.add_integration()
+        await bootstrap.add_accounts()
         deadline = time.monotonic() + 120
         while True:
             states = await bootstrap.entity_states()
@@ -221,6 +252,10 @@ def main() -> None:
     parser.add_argument("--sim-url", required=True)
     parser.add_argument("--sim-email", required=True)
     parser.add_argument("--sim-password", required=True)
+    parser.add_argument("--tecnogaz-url", help="Tecno-Gaz simulator (optional)")
+    parser.add_argument("--tecnogaz-token", default="dev-tecnogaz-token")
+    parser.add_argument("--dexma-url", help="DEXMA simulator (optional)")
+    parser.add_argument("--dexma-token", default="dev-dexma-token")
     parser.add_argument("--timeout", type=float, default=900)
     parser.add_argument("--check", action="store_true")
     sys.exit(asyncio.run(run(parser.parse_args())))
