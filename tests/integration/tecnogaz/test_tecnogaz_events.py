@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.const import EVENT_STATE_CHANGED
-from homeassistant.core import HomeAssistant
+from homeassistant.const import EVENT_HOMEASSISTANT_STARTED, EVENT_STATE_CHANGED
+from homeassistant.core import CoreState, HomeAssistant
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
@@ -234,3 +234,55 @@ async def test_stale_cdn_answers_neither_repeat_nor_lose_a_cycle(
     assert numbers(fired(events, cycle_entity)) == [
         ("cycle_completed", number) for number in ran
     ]
+
+
+async def test_two_events_of_one_refresh_are_two_state_changes(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    sim: TecnoGazSimulator,
+    loaded_entry: MockConfigEntry,
+) -> None:
+    """A `state` trigger with from/to filters sees both (the clock is frozen)."""
+    cycle_entity = entity_id(hass, loaded_entry, "event", AURA, "cycle")
+    events = async_capture_events(hass, EVENT_STATE_CHANGED)
+    for _ in range(2):
+        sim.start_cycle(AURA, "B134")
+        freezer.tick(HALF_HOUR)
+        sim.finish_cycle(AURA, "failed")
+    await poll(hass, freezer, MINUTE)
+    states = [
+        event.data["new_state"].state
+        for event in events
+        if event.data["entity_id"] == cycle_entity
+    ]
+    assert len(states) == 2
+    assert states[0] < states[1]
+
+
+async def test_catch_up_waits_until_home_assistant_has_started(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    sim: TecnoGazSimulator,
+    config_entry: MockConfigEntry,
+) -> None:
+    """Automations start with Home Assistant: announcing earlier loses events."""
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    cycle_entity = entity_id(hass, config_entry, "event", AURA, "cycle")
+    assert await hass.config_entries.async_unload(config_entry.entry_id)
+    await hass.async_block_till_done()
+    sim.start_cycle(AURA, "B134")
+    freezer.tick(HALF_HOUR)
+    sim.finish_cycle(AURA, "failed")
+    events = async_capture_events(hass, EVENT_STATE_CHANGED)
+
+    hass.set_state(CoreState.starting)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert fired(events, cycle_entity) == []
+
+    hass.set_state(CoreState.running)
+    hass.bus.async_fire(EVENT_HOMEASSISTANT_STARTED)
+    await hass.async_block_till_done()
+    assert [kind for kind, _ in fired(events, cycle_entity)] == ["cycle_failed"]
