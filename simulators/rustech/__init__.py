@@ -14,6 +14,13 @@ Conventions: station ids 1, 2, ...; equipment ids 61, 63, ...; customer ids
 13, 14, ...; station types alternate BK (even index) / Flowgaz. See
 ``archives`` for the event-time conventions and ``data.Physics`` for the value
 model. The CLI is ``python -m simulators.rustech --help``.
+
+Hostile servers: ``inject`` (or ``random_faults``, a seeded share of all
+requests) spoils answers the ways ``faults`` lists (5xx, HTML, stalls before
+the headers or mid-body, resets, bad gzip, truncated or deeply nested JSON,
+paging lies, server-side expiry, a foreign ``uid``, a sign-in that opens a
+session but answers 500); ``clock_skew`` moves every session expiry; and
+``stale_token_count`` / ``open_session_count`` tell what a client lost.
 """
 
 from .app import RusTechSimulator

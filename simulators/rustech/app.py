@@ -2,46 +2,28 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from dataclasses import dataclass, replace
-import json
+from dataclasses import replace
+import random
 import time
 from typing import Any
-from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
-from multidict import CIMultiDictProxy
 
 from .archives import ARCHIVES, ArchiveBuilder, NumberMode
-from .auth import AuthPolicy, SessionStore, token_headers
-from .catalog import HTML_404, SIGN_OUT_FAILED, UNAUTHENTICATED, Channel, Language
+from .auth import SessionStore
+from .catalog import Channel, Language
 from .data import HOUR, Physics, brand_name, make_customers, make_station
-from .faults import (
-    SHORT_CIRCUIT,
-    Fault,
-    FaultQueue,
-    html_response,
-    json_response,
-    short_circuit_response,
-    truncate_json,
-)
+from .faults import KINDS, FaultQueue, RandomFaults, check_kind
 from .models import Customer, RequestRecord, SessionInfo, SimStation
-from .views import VIEWS, envelope, to_int
+from .pipeline import Pipeline
 
 DEFAULT_USERS: Mapping[str, str] = {"api@local.net": "Str0ngPas$"}
 
 
-@dataclass
-class _Outcome:
-    response: web.Response
-    authenticated: bool = False
-    rotated: bool = False
-
-
-class RusTechSimulator:
+class RusTechSimulator(Pipeline):
     """A deterministic, in-process RusTech "Universal data collection server".
 
     Every constructor option is also a public attribute that may be changed
@@ -90,6 +72,10 @@ class RusTechSimulator:
         self.session_periods: Sequence[int] = tuple(session_periods) or (3600,)
         self.base_path = base_path
         self.latency: float = 0.0
+        self.clock_skew: float = 0.0
+        """Seconds the server's clock is ahead of ours for session expiry
+        (negative: behind; below minus the token lifespan every expiry it
+        hands out lies in our past)."""
         self.requests: list[RequestRecord] = []
         self.extra_channels: list[Channel] = []
         self._store = SessionStore(DEFAULT_USERS if users is None else users)
@@ -297,6 +283,52 @@ class RusTechSimulator:
         """Make the next ``count`` requests (to ``path``) fail as ``kind``."""
         self._faults.add(kind, count, path, options)
 
+    def random_faults(
+        self,
+        rate: float,
+        kinds: Iterable[str] | None = None,
+        *,
+        seed: int = 0,
+        **options: Any,
+    ) -> None:
+        """Spoil a share ``rate`` of all requests with faults drawn at random.
+
+        ``kinds`` defaults to every kind; ``options`` go to each fault
+        (``delay`` of stalls, say). Injected faults are used up first.
+        """
+        chosen = tuple(sorted(KINDS if kinds is None else set(kinds)))
+        for kind in chosen:
+            check_kind(kind)
+        self._faults.random = RandomFaults(rate, chosen, random.Random(seed), options)
+
+    def clear_faults(self) -> None:
+        """Drop pending injected faults and stop random ones."""
+        self._faults.clear()
+
+    @property
+    def faults_drawn(self) -> dict[str, int]:
+        """How many requests each randomly drawn fault kind spoiled."""
+        return dict(self._faults.drawn)
+
+    @property
+    def stale_token_count(self) -> int:
+        """Requests that named a live session with a token it no longer takes.
+
+        Each one is a rotated token the client lost (it then signs in and
+        leaves that session to take one of the account's slots).
+        """
+        return self._store.stale_tokens
+
+    @property
+    def open_session_count(self) -> int:
+        """Sessions opened by a sign-in and never ended.
+
+        Ended means signed out, expired by a fault or revoked; what is left
+        are the live ones and those newer sign-ins pushed out of the
+        ``max_sessions`` slots.
+        """
+        return self._store.created - self._store.ended
+
     def revoke_sessions(self, email: str | None = None) -> None:
         """Forget every session (of ``email``): its tokens are now rejected."""
         self._store.revoke(email)
@@ -313,177 +345,6 @@ class RusTechSimulator:
         """Return copies of a user's sessions: client id -> info."""
         user = self._store.user_email(email) or email
         return {c: replace(s) for c, s in self._store.sessions.get(user, {}).items()}
-
-    # ------------------------------------------------------------- pipeline
-    def _policy(self) -> AuthPolicy:
-        return AuthPolicy(
-            batch_window=self.batch_window,
-            accept_previous_token=self.accept_previous_token,
-            token_lifespan=self.token_lifespan,
-            max_sessions=self.max_sessions,
-        )
-
-    def _relative(self, path: str) -> tuple[str, bool]:
-        """Return the path relative to the base and whether it is under it."""
-        base = "/" + self.base_path.strip("/")
-        if base == "/":
-            return path.strip("/"), True
-        if path == base or path.startswith(base + "/"):
-            return path[len(base) :].strip("/"), True
-        return path.strip("/"), False
-
-    async def _handle(self, request: web.Request) -> web.StreamResponse:
-        if self.latency > 0:
-            await asyncio.sleep(self.latency)
-        rel, inside = self._relative(request.path)
-        params = await _read_params(request)
-        fault = self._faults.take(rel, max(1, to_int(params.get("page")) or 1))
-        placeholder: RequestRecord | None = None
-        if fault is not None and fault.kind == "timeout":
-            placeholder = RequestRecord(
-                method=request.method,
-                path=rel,
-                params=params,
-                status=0,
-                authenticated=False,
-                rotated=False,
-                at=self.clock(),
-            )
-            self.requests.append(placeholder)
-            await asyncio.sleep(float(fault.options.get("delay", 30)))
-            fault = None
-        now = self.clock()
-        outcome = self._dispatch(request, rel if inside else "", params, now, fault)
-        record = RequestRecord(
-            method=request.method,
-            path=rel,
-            params=params,
-            status=outcome.response.status,
-            authenticated=outcome.authenticated,
-            rotated=outcome.rotated,
-            at=now,
-        )
-        index = next((i for i, r in enumerate(self.requests) if r is placeholder), None)
-        if index is None:
-            self.requests.append(record)
-        else:
-            self.requests[index] = record
-        return outcome.response
-
-    def _dispatch(
-        self,
-        request: web.Request,
-        rel: str,
-        params: dict[str, str],
-        now: float,
-        fault: Fault | None,
-    ) -> _Outcome:
-        unauthenticated = UNAUTHENTICATED[self.language]
-        if fault is not None and fault.kind in SHORT_CIRCUIT:
-            return _Outcome(short_circuit_response(fault, unauthenticated))
-        malformed = fault is not None and fault.kind == "malformed_json"
-        if (request.method, rel) == ("POST", "auth/sign_in"):
-            outcome = self._sign_in(params, now)
-        elif (request.method, rel) == ("DELETE", "auth/sign_out"):
-            outcome = self._sign_out(request.headers, now)
-        elif request.method == "GET" and rel in VIEWS:
-            vanish = fault is not None and fault.kind == "vanish_page"
-            outcome = self._view(request.headers, rel, params, now, vanish=vanish)
-        else:
-            return _Outcome(html_response(HTML_404, 404))
-        if malformed:
-            truncate_json(outcome.response)
-        return outcome
-
-    def _sign_in(self, params: dict[str, str], now: float) -> _Outcome:
-        email, password = params.get("email", ""), params.get("password", "")
-        result = self._store.sign_in(email, password, now, self._policy())
-        if isinstance(result, str):
-            return _Outcome(json_response({"success": False, "errors": [result]}, 401))
-        uid = self._store.user_email(email) or email
-        data = {
-            "id": self._store.user_id(uid),
-            "email": uid,
-            "provider": "email",
-            "uid": uid,
-            "name": "API user",
-        }
-        response = json_response({"data": data}, 200, token_headers(result, uid))
-        return _Outcome(response, authenticated=True, rotated=True)
-
-    def _authenticate(
-        self, headers: CIMultiDictProxy[str], now: float
-    ) -> tuple[str, SessionInfo] | None:
-        uid = headers.get("uid", "")
-        session = self._store.find(
-            uid,
-            headers.get("client", ""),
-            headers.get("access-token", ""),
-            now,
-            self._policy(),
-        )
-        return None if session is None else (uid, session)
-
-    def _sign_out(self, headers: CIMultiDictProxy[str], now: float) -> _Outcome:
-        found = self._authenticate(headers, now)
-        if found is None:
-            body = {"success": False, "errors": [SIGN_OUT_FAILED]}
-            return _Outcome(json_response(body, 404))
-        self._store.sign_out(*found)
-        return _Outcome(json_response({"success": True}), authenticated=True)
-
-    def _view(
-        self,
-        headers: CIMultiDictProxy[str],
-        rel: str,
-        params: dict[str, str],
-        now: float,
-        *,
-        vanish: bool,
-    ) -> _Outcome:
-        found = self._authenticate(headers, now)
-        if found is None:
-            body = {"errors": [UNAUTHENTICATED[self.language]]}
-            return _Outcome(json_response(body, 401))
-        uid, session = found
-        if vanish:
-            page = max(1, to_int(params.get("page")) or 1)
-            status, payload = 200, envelope(self, [], page - 1, page)
-        else:
-            status, payload = VIEWS[rel](self, params, now)
-        unbatch = params.get("unbatch", "").strip().lower() == "true"
-        token, rotated = self._store.after_request(
-            uid, session, now, self._policy(), unbatch=unbatch
-        )
-        response = json_response(payload, status, token)
-        return _Outcome(response, authenticated=True, rotated=rotated)
-
-
-def _stringify(value: Any) -> str:
-    """Render a JSON body value the way Rails params would see it."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None:
-        return ""
-    return json.dumps(value, ensure_ascii=False)
-
-
-async def _read_params(request: web.Request) -> dict[str, str]:
-    """Merge the JSON (or form) body and the query string; the query wins."""
-    merged: dict[str, str] = {}
-    if request.can_read_body:
-        text = (await request.read()).decode("utf-8", "replace").strip()
-        try:
-            body = json.loads(text) if text else None
-        except ValueError:
-            body = dict(parse_qsl(text, keep_blank_values=True))
-        if isinstance(body, dict):
-            merged.update({str(k): _stringify(v) for k, v in body.items()})
-    for key in request.query:
-        merged[key] = request.query[key]
-    return merged
 
 
 __all__ = ["RusTechSimulator"]

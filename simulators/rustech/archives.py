@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-import random
+import functools
 from typing import Any, Literal
 from zlib import crc32
 from zoneinfo import ZoneInfo
@@ -39,6 +39,11 @@ type Value = tuple[float, int]  # (value, decimals)
 
 ARCHIVES = ("hourly", "daily", "monthly", "yearly")
 ABNORMAL_EVERY_HOURS = 96  # about one abnormal situation per station in 4 days
+
+
+@functools.cache
+def _tag_hash(tag: str) -> int:
+    return crc32(tag.encode())
 
 
 def format_number(value: float, decimals: int) -> str:
@@ -130,8 +135,8 @@ class ArchiveBuilder:
         """Return the values of one archive row, keyed by the table's code."""
         type_id = station.equipment_type_id
         start = period_start(archive, end, self.tz)
-        std_e, work_e = ph.std_volume(end), ph.work_volume(end)
-        std_s, work_s = ph.std_volume(start), ph.work_volume(start)
+        std_e, std_s = ph.std_volume(end), ph.std_volume(start)
+        work_e, work_s = std_e * ph.ratio, std_s * ph.ratio  # = ph.work_volume
         result: dict[str, Value] = {}
         for channel in self.channels(type_id, archive):
             code = channel.code
@@ -206,21 +211,30 @@ class ArchiveBuilder:
         tag: str,
         strings: bool = False,
     ) -> dict[str, Any]:
-        """Return one row: values formatted, one-key objects shuffled."""
+        """Return one row: values formatted, one-key objects shuffled.
+
+        One hash per row decides which values are numeric strings (about a
+        third in "mixed" mode) and the order of the one-key objects.
+        """
+        bits = mix(ph.key, end, _tag_hash(tag))
         items: list[dict[str, Any]] = []
-        for table_code, (value, decimals) in values.items():
+        for index, (table_code, (value, decimals)) in enumerate(values.items()):
             code = served_code(table_code)
             served: float | str = value
-            if strings or self._as_string(ph, end, code):
+            if strings or self._as_string(bits >> (4 * index) & 0xF):
                 served = format_number(value, decimals)
             items.append({code: served})
-        random.Random(mix(ph.key, end, crc32(tag.encode()))).shuffle(items)
+        # Rotate, and maybe reverse: a cheap, deterministic shuffle.
+        turn = (bits >> 48) % max(1, len(items))
+        items = items[turn:] + items[:turn]
+        if bits >> 63:
+            items.reverse()
         return self._row({"event_time": end, "channel_data": items}, end)
 
-    def _as_string(self, ph: Physics, end: int, code: str) -> bool:
+    def _as_string(self, nibble: int) -> bool:
         """Decide whether one value is served as a numeric string."""
         if self.numbers == "mixed":
-            return mix(ph.key, end, crc32(code.encode()), 3) % 3 == 0
+            return nibble % 3 == 0
         return self.numbers == "always"
 
     def _row(self, row: dict[str, Any], stamp: int) -> dict[str, Any]:

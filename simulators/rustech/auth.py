@@ -25,6 +25,8 @@ class AuthPolicy:
     accept_previous_token: bool
     token_lifespan: float
     max_sessions: int
+    clock_skew: float = 0.0
+    """Seconds the server's clock is ahead of ours (negative: behind)."""
 
 
 class SessionStore:
@@ -35,6 +37,12 @@ class SessionStore:
         self.users: dict[str, str] = dict(users)
         self.locked: set[str] = set()
         self.sessions: dict[str, dict[str, SessionInfo]] = {}
+        self.stale_tokens = 0
+        """Requests that named a live session with a token it no longer takes."""
+        self.created = 0
+        """Sessions opened by a sign-in."""
+        self.ended = 0
+        """Sessions ended by a sign-out, an expiry fault or a revocation."""
 
     def user_email(self, email: str) -> str | None:
         """Return the stored spelling of ``email`` (case-insensitive match)."""
@@ -57,17 +65,19 @@ class SessionStore:
         if not secrets.compare_digest(self.users[user].encode(), password.encode()):
             return BAD_CREDENTIALS
         sessions = self.sessions.setdefault(user, {})
-        for client in [c for c, s in sessions.items() if s.expiry <= now]:
+        server_now = now + policy.clock_skew
+        for client in [c for c, s in sessions.items() if s.expiry <= server_now]:
             del sessions[client]  # devise's destroy_expired_tokens
         session = SessionInfo(
             client=new_token(),
             token=new_token(),
             previous_token=None,
             rotated_at=now,
-            expiry=int(now + policy.token_lifespan),
+            expiry=int(server_now + policy.token_lifespan),
             created_at=now,
         )
         sessions[session.client] = session
+        self.created += 1
         while len(sessions) > max(1, policy.max_sessions):
             # devise's clean_old_tokens: drop the earliest expiry (first on ties)
             oldest = min(sessions.values(), key=lambda s: s.expiry)
@@ -75,19 +85,34 @@ class SessionStore:
         return session
 
     def find(
-        self, uid: str, client: str, token: str, now: float, policy: AuthPolicy
+        self,
+        uid: str,
+        client: str,
+        token: str,
+        now: float,
+        policy: AuthPolicy,
+        *,
+        count_stale: bool = True,
     ) -> SessionInfo | None:
-        """Return the session the headers authenticate, or None."""
+        """Return the session the headers authenticate, or None.
+
+        A live session named with a token it no longer takes counts in
+        `stale_tokens` (a rotated token the client lost), unless
+        `count_stale` is False.
+        """
         session = self.sessions.get(uid, {}).get(client)
         if session is None or not token or token == BLANK:
             return None
-        if token == session.token and now < session.expiry:
+        server_now = now + policy.clock_skew
+        if token == session.token and server_now < session.expiry:
             return session
         if token == session.previous_token and (
             now - session.rotated_at < policy.batch_window
-            or (policy.accept_previous_token and now < session.expiry)
+            or (policy.accept_previous_token and server_now < session.expiry)
         ):
             return session
+        if count_stale and server_now < session.expiry:
+            self.stale_tokens += 1  # a token the client should have replaced
         return None
 
     def after_request(
@@ -108,21 +133,29 @@ class SessionStore:
         session.previous_token = session.token
         session.token = new_token()
         session.rotated_at = now
-        session.expiry = int(now + policy.token_lifespan)
+        session.expiry = int(now + policy.clock_skew + policy.token_lifespan)
         headers["access-token"] = session.token
         headers["expiry"] = str(session.expiry)
         return headers, True
 
     def sign_out(self, uid: str, session: SessionInfo) -> None:
         """Forget one session."""
-        self.sessions.get(uid, {}).pop(session.client, None)
+        if self.sessions.get(uid, {}).pop(session.client, None) is not None:
+            self.ended += 1
+
+    def expire(self, uid: str, headers: Mapping[str, str]) -> None:
+        """Forget the session the request headers name (server-side expiry)."""
+        user = self.user_email(uid) or uid
+        if self.sessions.get(user, {}).pop(headers.get("client", ""), None):
+            self.ended += 1
 
     def revoke(self, email: str | None = None) -> None:
         """Forget every session of ``email`` (of every user if None)."""
         if email is None:
+            self.ended += sum(len(sessions) for sessions in self.sessions.values())
             self.sessions.clear()
         else:
-            self.sessions.pop(self.user_email(email) or email, None)
+            self.ended += len(self.sessions.pop(self.user_email(email) or email, {}))
 
 
 def token_headers(session: SessionInfo, uid: str) -> dict[str, str]:

@@ -49,6 +49,8 @@ class RequestRecord:
     authenticated: bool
     rotated: bool
     at: float
+    fault: str | None = None
+    """The injected fault that spoiled this request, if any."""
 
 
 @dataclass

@@ -8,21 +8,25 @@ request helper) that could be published on its own.
 from .errors import (
     TelemetryHubAccountLockedError,
     TelemetryHubAuthError,
+    TelemetryHubClosedError,
     TelemetryHubConnectionError,
     TelemetryHubDeviceAccessError,
     TelemetryHubError,
     TelemetryHubNotFoundError,
     TelemetryHubProtocolError,
     TelemetryHubRateLimitError,
+    TelemetryHubSessionRejectedError,
 )
 
 __all__ = [
     "TelemetryHubAccountLockedError",
     "TelemetryHubAuthError",
+    "TelemetryHubClosedError",
     "TelemetryHubConnectionError",
     "TelemetryHubDeviceAccessError",
     "TelemetryHubError",
     "TelemetryHubNotFoundError",
     "TelemetryHubProtocolError",
     "TelemetryHubRateLimitError",
+    "TelemetryHubSessionRejectedError",
 ]

@@ -66,3 +66,20 @@ class TelemetryHubDeviceAccessError(TelemetryHubError):
         """Keep the identifier of the refused device."""
         super().__init__(message)
         self.device = device
+
+
+class TelemetryHubSessionRejectedError(TelemetryHubConnectionError):
+    """The server rejected a session it had just opened (or rejected ours twice).
+
+    Not an authentication failure: the sign-in itself was accepted, so the
+    credentials are right. The server is dropping sessions (restarted, or
+    another client pushes ours out); retrying at the next poll is the cure.
+    """
+
+
+class TelemetryHubClosedError(TelemetryHubError):
+    """The client was signed out and does not open a session by itself.
+
+    Raised by a call that comes after `sign_out` (a poll still running while
+    its entry is removed): starting a new session then would leak it.
+    """

@@ -14,10 +14,15 @@ import math
 import re
 from typing import Any
 
+_isfinite = math.isfinite
+
 _INTEGER = re.compile(r"-?[0-9]{1,18}")
 """What an id or a count looks like as text: ASCII digits, at most 18."""
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _MAX_NUMBER_TEXT = 64
 """Longer numeric text is garbage, not a measurement."""
+_MAX_INT = 10**18
+"""Ids and counts are below this (18 digits)."""
 _EPOCH_MS_ABOVE = 100_000_000_000
 """Epoch values above this are milliseconds (year 5138 in seconds)."""
 
@@ -29,10 +34,12 @@ def as_int(value: Any) -> int | None:
     nothing beyond 18 digits: such a value is not an id, and turning
     thousands of digits into an int is slow.
     """
+    if type(value) is int:  # the common case first (bool is not int here)
+        return value if -_MAX_INT < value < _MAX_INT else None
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return value if abs(value) < 10**18 else None
+        return value if abs(value) < _MAX_INT else None
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e18:  # noqa: PLR2004
         return int(value)
     if isinstance(value, str):
@@ -47,27 +54,58 @@ def as_float(value: Any) -> float | None:
 
     Not-a-number, infinities and numbers beyond a float read as None.
     """
-    if isinstance(value, bool):
+    kind = type(value)
+    if kind is float:  # the common cases first: this runs for every value
+        number = value
+    elif kind is str:
+        number = _text_number(value)
+    elif isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    else:
+        try:
+            number = float(value)
+        except OverflowError:
+            return None
+    return number if number is not None and _isfinite(number) else None
+
+
+def _text_number(text: str) -> float | None:
+    """A number written as text, with a decimal comma or spaces if need be."""
+    if len(text) > _MAX_NUMBER_TEXT:
         return None
     try:
-        if isinstance(value, int | float):
-            number = float(value)
-        elif isinstance(value, str) and len(value) <= _MAX_NUMBER_TEXT:
-            number = float(value.strip().replace(",", ".").replace(" ", ""))
-        else:
-            return None
-    except (ValueError, OverflowError):
+        return float(text)
+    except ValueError:
+        pass
+    try:
+        return float(text.strip().replace(",", ".").replace(" ", ""))
+    except ValueError:
         return None
-    return number if math.isfinite(number) else None
 
 
 def as_text(value: Any) -> str | None:
-    """Read a text field; blank and non-text values become None."""
+    """Read a text field; blank and non-text values become None.
+
+    Lone surrogates (what a JSON escape of half a surrogate pair decodes
+    to) cannot be stored or sent as UTF-8: they become U+FFFD.
+    """
     if isinstance(value, str):
-        return value.strip() or None
+        text = value.strip()
+        if not text:
+            return None
+        return text if text.isascii() else valid_unicode(text)
     if isinstance(value, int | float) and not isinstance(value, bool):
         return str(value)
     return None
+
+
+def valid_unicode(text: str) -> str:
+    """The text with lone surrogates replaced, so it encodes as UTF-8."""
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return _SURROGATE.sub("\ufffd", text)
+    return text
 
 
 def as_time(value: Any) -> datetime | None:

@@ -59,6 +59,7 @@ def make_client(
             "on_token_change": tokens.append,
             "clock": clock,
             "request_timeout": 2.0,
+            "retry_delay": 0.0,
         }
         options.update(kwargs)
         return RusTechClient(session, url, EMAIL, PASSWORD, **options)  # type: ignore[arg-type]

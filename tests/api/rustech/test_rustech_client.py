@@ -20,6 +20,7 @@ from custom_components.telemetry_hub.api import (
     TelemetryHubProtocolError,
     TelemetryHubRateLimitError,
 )
+from custom_components.telemetry_hub.api.errors import TelemetryHubSessionRejectedError
 from custom_components.telemetry_hub.api.http import normalize_url, request_json
 from custom_components.telemetry_hub.api.rustech.client import RusTechClient, server_key
 from custom_components.telemetry_hub.api.rustech.models import ArchiveType, RusTechToken
@@ -120,15 +121,21 @@ async def test_stored_valid_token_is_used_without_sign_in(
     assert second.sign_in_count == 0
 
 
-async def test_expired_stored_token_signs_in_first(
+async def test_expired_stored_token_is_tried_first(
     make_client: Callable[..., RusTechClient], sim: RusTechSimulator, clock: ManualClock
 ) -> None:
+    """The server's 401, not our clock, says a token is dead (issue 8, item 3)."""
     expired = RusTechToken("old", "old-client", EMAIL, int(clock()) - 10)
 
     client = make_client(token=expired)
     await client.stations()
 
-    assert [r.path for r in sim.requests] == ["auth/sign_in", "stations"]
+    assert [(r.path, r.status) for r in sim.requests] == [
+        ("stations", 401),
+        ("auth/sign_in", 200),
+        ("auth/sign_out", 404),  # ending the rejected session, in case it lives
+        ("stations", 200),
+    ]
     assert client.token is not None
     assert client.token.access_token != "old"
 
@@ -147,29 +154,33 @@ async def test_rejected_token_gets_one_silent_sign_in(
     assert [(r.path, r.status) for r in sim.requests] == [
         ("stations", 401),
         ("auth/sign_in", 200),
+        ("auth/sign_out", 404),  # ending the rejected session, in case it lives
         ("stations", 200),
     ]
     assert client.rejected_token_count == 1
 
 
-async def test_token_rejected_twice_is_an_auth_error(
+async def test_token_rejected_after_a_fresh_sign_in_is_temporary(
     client: RusTechClient, sim: RusTechSimulator
 ) -> None:
+    """Only a refused sign-in is an auth error (issue 8, item 3)."""
     await client.sign_in()
     sim.inject("unauthorized", count=2, path="stations")
 
-    with pytest.raises(TelemetryHubAuthError, match="fresh session was rejected"):
+    with pytest.raises(TelemetryHubSessionRejectedError, match="just opened") as err:
         await client.stations()
 
+    assert isinstance(err.value, TelemetryHubConnectionError)
+    assert not isinstance(err.value, TelemetryHubAuthError)
     assert client.sign_in_count == 2
 
 
-async def test_fresh_session_rejected_is_an_auth_error_without_retry(
+async def test_fresh_session_rejected_is_temporary_without_retry(
     client: RusTechClient, sim: RusTechSimulator
 ) -> None:
     sim.inject("unauthorized", path="stations")
 
-    with pytest.raises(TelemetryHubAuthError):
+    with pytest.raises(TelemetryHubSessionRejectedError):
         await client.stations()
 
     assert client.sign_in_count == 1
@@ -227,10 +238,15 @@ async def test_sign_out_server_error_is_reported(
     client: RusTechClient, sim: RusTechSimulator
 ) -> None:
     await client.sign_in()
-    sim.inject("server_error", path="auth/sign_out")
+    sim.inject("server_error", count=2, path="auth/sign_out")
 
     with pytest.raises(TelemetryHubConnectionError):
         await client.sign_out()
+
+    # The session may still live: keep its token so signing out can be retried.
+    assert client.token is not None
+    await client.sign_out()
+    assert sim.sessions(EMAIL) == {}
 
 
 async def test_calls_are_serialised(
@@ -539,13 +555,13 @@ async def test_extra_fields_are_ignored(
 
 
 async def test_server_error(client: RusTechClient, sim: RusTechSimulator) -> None:
-    sim.inject("server_error", path="stations")
+    sim.inject("server_error", count=2, path="stations")
     with pytest.raises(TelemetryHubConnectionError, match="500"):
         await client.stations()
 
 
 async def test_unavailable_html(client: RusTechClient, sim: RusTechSimulator) -> None:
-    sim.inject("unavailable", path="stations")
+    sim.inject("unavailable", count=2, path="stations")
     with pytest.raises(TelemetryHubConnectionError, match="503"):
         await client.stations()
 
@@ -554,7 +570,7 @@ async def test_timeout(
     make_client: Callable[..., RusTechClient], sim: RusTechSimulator
 ) -> None:
     client = make_client(request_timeout=0.2)
-    sim.inject("timeout", path="stations", delay=5)
+    sim.inject("timeout", count=2, path="stations", delay=5)
 
     with pytest.raises(
         TelemetryHubConnectionError, match=r"did not answer within 0\.2 s"
@@ -565,7 +581,7 @@ async def test_timeout(
 async def test_html_instead_of_json(
     client: RusTechClient, sim: RusTechSimulator
 ) -> None:
-    sim.inject("html", path="stations")
+    sim.inject("html", count=2, path="stations")
     with pytest.raises(TelemetryHubProtocolError, match="not JSON"):
         await client.stations()
 
@@ -578,7 +594,7 @@ async def test_malformed_json_keeps_the_rotated_token(
 ) -> None:
     await client.sign_in()
     clock.advance(10)
-    sim.inject("malformed_json", path="stations")
+    sim.inject("malformed_json", count=2, path="stations")
 
     with pytest.raises(TelemetryHubProtocolError):
         await client.stations()

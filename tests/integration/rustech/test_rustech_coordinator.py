@@ -46,7 +46,7 @@ async def test_failure_makes_entities_unavailable_until_recovery(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     coordinator = coordinator_of(loaded_entry)
-    sim.inject("unavailable")
+    sim.inject("unavailable", count=2)  # a read is retried once
 
     await poll(hass, freezer)
 
@@ -162,7 +162,7 @@ async def test_broken_archive_of_one_station_does_not_stop_the_others(
     freezer.tick(timedelta(hours=2))
     sim.new_session()
     # The first archive request of the refresh is station 1's hourly one.
-    sim.inject("malformed_json", path="channel_data")
+    sim.inject("malformed_json", path="channel_data", count=2)  # and its retry
 
     await poll(hass, freezer)
 
@@ -233,7 +233,7 @@ async def test_unreadable_station_list_fails_the_update(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     coordinator = coordinator_of(loaded_entry)
-    sim.inject("malformed_json", path="stations")
+    sim.inject("malformed_json", path="stations", count=2)  # and its retry
 
     await poll(hass, freezer)
 

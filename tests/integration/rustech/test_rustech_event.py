@@ -102,7 +102,7 @@ async def test_new_record_fires_one_event(
 
     # A failed poll hands the entities the last data (with the event) again:
     # nothing fires, nor at the recovery, nor at a later poll without news.
-    sim.inject("unavailable")
+    sim.inject("unavailable", count=2)  # a read is retried once
     await poll(hass, freezer)
     assert not coordinator_of(loaded_entry).last_update_success
     await poll(hass, freezer)

@@ -175,13 +175,17 @@ async def test_rotated_token_is_stored_even_when_the_refresh_fails(
     before = stored_token(loaded_entry)
     sim.batch_window = 0  # every answer rotates the token
     freezer.tick(timedelta(hours=1))
-    sim.new_session()  # so that the stations call is followed by archives
-    sim.inject("server_error", path="channel_data")
+    # The stations list answers (and rotates the token) with a broken body,
+    # and so does its retry: the refresh fails.
+    sim.inject("malformed_json", path="stations", count=2)
 
     await coordinator.async_refresh()
 
     assert not coordinator.last_update_success
-    assert [r.rotated for r in sim.requests if r.path == "stations"][-1]
+    assert [r.rotated for r in sim.requests if r.path == "stations"][-2:] == [
+        True,
+        True,
+    ]
     client, token = session_token(sim)
     assert stored_token(loaded_entry) == (client, token)
     assert token != before[1]

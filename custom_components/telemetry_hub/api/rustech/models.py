@@ -13,8 +13,24 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Self
 
-from ..errors import TelemetryHubProtocolError
-from ..parsing import as_float, as_int, as_text, as_time
+from ..parsing import as_int, as_text, as_time
+from .paging import Page
+from .records import ArchiveRecord, ConsolidatedRecord, RawValue
+
+__all__ = [
+    "ArchiveRecord",
+    "ArchiveType",
+    "ConsolidatedRecord",
+    "Customer",
+    "EquipmentType",
+    "LastSession",
+    "Page",
+    "RawValue",
+    "RusTechToken",
+    "RusTechUser",
+    "Setting",
+    "Station",
+]
 
 
 class ArchiveType(StrEnum):
@@ -212,120 +228,3 @@ class Setting:
             value=as_text(row.get("channel_data_value")),
             unit=as_text(row.get("unit_name")),
         )
-
-
-# --------------------------------------------------------------------------
-# Archive rows
-
-type RawValue = str | int | float | bool | None
-
-
-def _channel_items(channel_data: Any) -> list[tuple[str, RawValue]]:
-    """Flatten `channel_data`: a list of one-key objects (or one object)."""
-    objects = channel_data if isinstance(channel_data, list) else [channel_data]
-    items: list[tuple[str, RawValue]] = []
-    for item in objects:
-        if not isinstance(item, Mapping):
-            continue
-        for code, value in item.items():
-            if isinstance(code, str) and code.strip():
-                raw = value if isinstance(value, str | int | float | bool) else None
-                items.append((code.strip(), raw))
-    return items
-
-
-@dataclass(frozen=True, slots=True)
-class ArchiveRecord:
-    """One archive row: a time and the value of each channel.
-
-    `values` is keyed by the channel code folded to lower case (codes change
-    case between the channel table and the archives) and holds only numeric
-    values; `raw` keeps every channel exactly as sent (abnormal-situation
-    records carry text).
-    """
-
-    event_time: datetime
-    values: Mapping[str, float]
-    raw: Mapping[str, RawValue]
-
-    def value(self, code: str) -> float | None:
-        """The numeric value of a channel, matched case-insensitively."""
-        return self.values.get(code.casefold())
-
-    @classmethod
-    def from_row(cls, row: Mapping[str, Any]) -> Self | None:
-        """Parse a `channel_data` archive row."""
-        event_time = as_time(row.get("event_time"))
-        if event_time is None:
-            return None
-        items = _channel_items(row.get("channel_data"))
-        values: dict[str, float] = {}
-        for code, raw in items:
-            number = as_float(raw)
-            if number is not None:
-                values[code.casefold()] = number
-        return cls(event_time=event_time, values=values, raw=dict(items))
-
-
-@dataclass(frozen=True, slots=True)
-class ConsolidatedRecord:
-    """A row of the consolidated (vendor-neutral) view.
-
-    The server states no units for this view; `pressure` is passed through
-    as sent (for BK correctors that is likely kgf/cm², not kPa).
-    """
-
-    event_time: datetime
-    gas_consume: float | None
-    """Standard volume in the period, m³."""
-    reading_value: float | None
-    """Accumulated standard volume, m³."""
-    accumulated_working_volume: float | None
-    working_volume: float | None
-    pressure: float | None
-    temperature: float | None
-
-    @classmethod
-    def from_record(cls, record: ArchiveRecord) -> Self:
-        """Read the consolidated channel names off an archive row."""
-        return cls(
-            event_time=record.event_time,
-            gas_consume=record.value("gas_consume"),
-            reading_value=record.value("reading_value"),
-            accumulated_working_volume=record.value("VNakwork"),
-            working_volume=record.value("Vwork"),
-            pressure=record.value("P"),
-            temperature=record.value("T"),
-        )
-
-
-# --------------------------------------------------------------------------
-# Paging
-
-
-@dataclass(frozen=True, slots=True)
-class Page:
-    """One page of a list view."""
-
-    rows: list[Mapping[str, Any]]
-    current_page: int
-    total_pages: int
-    next_page: int | None
-
-    @classmethod
-    def from_body(cls, body: Any, requested: int, what: str) -> Self:
-        """Read the paging envelope; raise when the body is not one."""
-        if not isinstance(body, Mapping) or not isinstance(body.get("data"), list):
-            msg = f"{what}: the answer is not a page of data"
-            raise TelemetryHubProtocolError(msg)
-        rows = [row for row in body["data"] if isinstance(row, Mapping)]
-        current = as_int(body.get("current_page")) or requested
-        total = as_int(body.get("total_pages"))
-        if total is None:
-            total = current if rows else 0
-        if "next_page" in body:
-            next_page = as_int(body.get("next_page"))
-        else:
-            # One documented example omits next_page: fall back to the count.
-            next_page = current + 1 if current < total else None
-        return cls(rows, current, total, next_page)

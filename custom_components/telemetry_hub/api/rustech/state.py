@@ -14,6 +14,7 @@ from typing import Any
 
 from ..parsing import as_float, as_int, as_list, as_mapping, as_text
 from .models import ArchiveRecord, Setting, Station
+from .records import json_safe_channels
 from .units import ChannelDefinition
 
 STATE_VERSION = 1
@@ -60,6 +61,25 @@ class Reading:
 
 
 @dataclass(slots=True)
+class History:
+    """Hourly rows still owed to long-term statistics (background backfill).
+
+    While a station has a `History`, its regular hourly fetches update the
+    readings but hand no row over: `RusTechSync.backfill_step` reads the
+    history oldest first and hands it over, up to the newest row, and then
+    the station's `history` is None again. So `take_hourly` always returns
+    rows newer than every row it returned before.
+    """
+
+    start: int
+    """The oldest time wanted (UNIX seconds): first sight minus the window."""
+    done: int
+    """Rows up to this time were handed over."""
+    failures: int = 0
+    """Chunks that could not be read in a row (the backfill gives up at 3)."""
+
+
+@dataclass(slots=True)
 class StationState:
     """Everything known about one station."""
 
@@ -76,6 +96,8 @@ class StationState:
     missing: int = 0
     error: str | None = None
     """Why the last fetch for this station failed, if it did."""
+    history: History | None = None
+    """Hourly history still to read in the background; None when complete."""
 
     def take_hourly(self) -> list[ArchiveRecord]:
         """Hand over the unconsumed hourly rows, oldest first."""
@@ -184,7 +206,7 @@ def _station_to_dict(station: Station) -> dict[str, Any]:
 
 
 def _record_to_dict(record: ArchiveRecord) -> dict[str, Any]:
-    return {"t": epoch(record.event_time), "raw": dict(record.raw)}
+    return {"t": epoch(record.event_time), "raw": json_safe_channels(record.raw)}
 
 
 def _record_from_dict(row: Any) -> ArchiveRecord | None:
@@ -215,6 +237,11 @@ def _station_state_to_dict(state: StationState) -> dict[str, Any]:
         "pending_hourly": [_record_to_dict(r) for r in state.pending_hourly],
         "pending_abnormal": [_record_to_dict(r) for r in state.pending_abnormal],
         "missing": state.missing,
+        "history": (
+            None
+            if state.history is None
+            else [state.history.start, state.history.done, state.history.failures]
+        ),
     }
 
 
@@ -257,4 +284,8 @@ def _station_state_from_dict(raw: Any) -> StationState | None:
         for row in as_list(raw.get("pending_abnormal"))
         if (r := _record_from_dict(row))
     ]
+    history = [as_int(item) for item in as_list(raw.get("history"))]
+    if len(history) == 3 and None not in history:  # noqa: PLR2004
+        start, done, failures = history
+        state.history = History(start, done, failures)  # type: ignore[arg-type]
     return state
