@@ -20,8 +20,9 @@ from custom_components.telemetry_hub.api.rustech.units import (
     ChannelKind,
 )
 from custom_components.telemetry_hub.config_flow import _CHECK_ERRORS
+from custom_components.telemetry_hub.vendors.dexma import entities as dexma_entities
 from custom_components.telemetry_hub.vendors.rustech import entities
-from custom_components.telemetry_hub.vendors.rustech.coordinator import (
+from custom_components.telemetry_hub.vendors.rustech.support import (
     ISSUE_SESSION_EVICTED,
 )
 from custom_components.telemetry_hub.vendors.tecnogaz import (
@@ -92,6 +93,12 @@ def entity_descriptions() -> Iterator[tuple[str, Any]]:
     yield from (("sensor", d) for d in tecnogaz_entities.SENSORS)
     yield from (("binary_sensor", d) for d in tecnogaz_entities.BINARY_SENSORS)
     yield from (("event", d) for d in tecnogaz_entities.EVENTS)
+    yield "sensor", dexma_entities.LATEST_READING
+    yield from (("sensor", d) for d in dexma_entities.ACCOUNT_SENSORS)
+    for key in dexma_entities.KNOWN_KEYS:
+        description = dexma_entities.parameter_description(key)
+        assert description is not None
+        yield "sensor", description
     for kind in ChannelKind:
         for archive in ("hourly", "daily"):
             code = {"pressure": "P", "temperature": "T"}.get(kind.value, "Vx")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 import time
 
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_EMAIL, CONF_PASSWORD, CONF_URL
+from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -72,3 +74,32 @@ def config_entry(url: str) -> MockConfigEntry:
 def closed_url(closed_port: int) -> str:
     """An API address on 127.0.0.1 where nothing listens."""
     return f"http://127.0.0.1:{closed_port}/api/v1"
+
+
+async def drain_backfill(hass: HomeAssistant, entry: MockConfigEntry) -> int:
+    """Run the background history backfill to its end now; its step count."""
+    coordinator = entry.runtime_data
+    steps = 0
+    coordinator._cancel_backfill()
+    while coordinator.sync.backfill_pending:
+        await coordinator._async_backfill_step()
+        coordinator._cancel_backfill()
+        steps += 1
+    await hass.async_block_till_done()
+    return steps
+
+
+@pytest.fixture
+async def loaded_entry(
+    hass: HomeAssistant, setup_entry: Callable[[], Awaitable[MockConfigEntry]]
+) -> MockConfigEntry:
+    """The entry, set up against the simulator, with its history read.
+
+    The history comes in the background after set-up; most tests start
+    from an account whose history is in (see test_rustech_backfill.py for
+    the background itself).
+    """
+    entry = await setup_entry()
+    assert entry.state is ConfigEntryState.LOADED
+    await drain_backfill(hass, entry)
+    return entry

@@ -75,10 +75,15 @@ async def test_device_diagnostics(
     for station in sim.stations:
         device = device_of(hass, loaded_entry, station.id)
         assert device is not None
+        sim.clear_requests()
 
         diagnostics = await get_diagnostics_for_device(
             hass, hass_client, loaded_entry, device
         )
+
+        # The settings feed no entity: they are read for the download.
+        assert [r.params["archive_type"] for r in sim.requests] == ["settings"]
+        assert diagnostics["settings_error"] is None
 
         assert leaked(diagnostics, secrets(sim, loaded_entry)) == []
         assert diagnostics["station"]["id"] == station.id
@@ -104,3 +109,19 @@ async def test_device_diagnostics_of_an_unknown_device(
     assert (
         await get_diagnostics_for_device(hass, hass_client, loaded_entry, device) == {}
     )
+
+
+async def test_device_diagnostics_when_the_settings_cannot_be_read(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    sim: RusTechSimulator,
+    loaded_entry: MockConfigEntry,
+) -> None:
+    device = device_of(hass, loaded_entry, 1)
+    assert device is not None
+    sim.inject("server_error", path="channel_data", count=2)
+    diagnostics = await get_diagnostics_for_device(
+        hass, hass_client, loaded_entry, device
+    )
+    assert diagnostics["settings_error"]  # said, not raised
+    assert diagnostics["station"]["id"] == 1

@@ -46,6 +46,7 @@ from tests.integration.rustech.common import (
     newest_hour,
     poll,
 )
+from tests.integration.rustech.conftest import drain_backfill
 
 HOUR = 3600
 # The counter each equipment type's statistic is fed from.
@@ -222,7 +223,7 @@ async def test_statistic_is_named_in_the_system_language(
 ) -> None:
     """A Russian system gets a Russian name, not an English suffix."""
     hass.config.language = "ru"
-    await setup_entry()
+    await drain_backfill(hass, await setup_entry())
     metadata = await get_instance(hass).async_add_executor_job(
         partial(get_metadata, hass, statistic_ids={statistic_id(url, 1)})
     )
@@ -278,6 +279,7 @@ async def test_history_before_the_first_import(
     hass: HomeAssistant, long_sim: RusTechSimulator, url: str, setup_entry: Any
 ) -> None:
     entry = await setup_entry()
+    await drain_backfill(hass, entry)
     statistic = statistic_id(url, 1)
     before = await hourly_rows(hass, statistic)
     other = await hourly_rows(hass, statistic_id(url, 2))

@@ -14,17 +14,17 @@ from dataclasses import asdict
 from datetime import date, datetime, timedelta
 import hashlib
 import json
-import re
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from homeassistant.const import Platform
-from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers import issue_registry as ir
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import EntityDescription
+from homeassistant.helpers.event import async_call_later
 from homeassistant.util import dt as dt_util
 
+from ...api import TelemetryHubError
 from ...api.rustech import (
     Feed,
     RusTechClient,
@@ -34,14 +34,14 @@ from ...api.rustech import (
     daily_only_channels,
     server_key,
 )
-from ...api.rustech.models import Setting
 from ...api.rustech.units import ChannelDefinition
-from ...const import DOCS_URL, DOMAIN, LOGGER
+from ...const import DOMAIN, LOGGER
 from ...coordinator import (
     DeviceEvent,
     TelemetryHubConfigEntry,
     TelemetryHubCoordinator,
 )
+from ...vendor import HISTORY_DAYS
 from .const import OFFLINE_AFTER
 from .entities import (
     ABNORMAL_EVENT,
@@ -53,24 +53,14 @@ from .entities import (
     channel_description,
 )
 from .history import RusTechHistory, energy_channel
+from .support import SessionWatch, channel_diagnostics, setting_diagnostics
 
 if TYPE_CHECKING:
     from ...api.rustech.models import ArchiveRecord
     from ...vendor import VendorDescriptor
 
-ISSUE_SESSION_EVICTED = "session_evicted"
-REJECTIONS_FOR_ISSUE = 3
-REJECTION_WINDOW = timedelta(days=1)
-TROUBLESHOOTING_URL = f"{DOCS_URL}#troubleshooting"
-# Corrector settings whose value is personal (the modem's SIM number), and
-# what replaces it (as diagnostics' async_redact_data writes it).
-_PERSONAL_SETTING = re.compile(r"phone|телефон", re.IGNORECASE)
-_REDACTED = "**REDACTED**"
-
-
-def session_issue_id(entry_id: str) -> str:
-    """The repair issue about an entry's pushed-out sessions."""
-    return f"{ISSUE_SESSION_EVICTED}_{entry_id}"
+BACKFILL_PAUSE = 0.5
+"""Seconds between two background history requests."""
 
 
 class RusTechCoordinator(TelemetryHubCoordinator[StationView]):
@@ -89,12 +79,20 @@ class RusTechCoordinator(TelemetryHubCoordinator[StationView]):
         """Set up the account's client and sync engine."""
         super().__init__(hass, entry, vendor)
         self.client = client
-        self.sync = RusTechSync(client, wanted=self._wanted)
+        # The entry loads with the newest rows; the history window is read
+        # afterwards, in paced background steps (see _schedule_backfill).
+        self.sync = RusTechSync(
+            client,
+            wanted=self._wanted,
+            backfill=timedelta(days=HISTORY_DAYS.value(entry.options)),
+            background_backfill=True,
+        )
+        self._backfill_timer: CALLBACK_TYPE | None = None
         self.offline_after = _offline_after(entry.options)
         self._server = server_key(client.url)
         parts = urlsplit(client.url)
         self._site = f"{parts.scheme}://{parts.netloc}/"
-        self._rejections: list[datetime] = []
+        self.sessions = SessionWatch(hass, entry)
         self._warned_units: set[tuple[int, str]] = set()
         self.history = RusTechHistory(
             hass, client, self.sync, self._refresh_lock, self._server
@@ -114,9 +112,58 @@ class RusTechCoordinator(TelemetryHubCoordinator[StationView]):
         try:
             await self.sync.refresh(dt_util.utcnow())
         finally:
-            self._track_rejections(self.client.rejected_token_count - rejected_before)
+            self.sessions.track(self.client.rejected_token_count - rejected_before)
             await self._import_statistics()
+        self._schedule_backfill(0)
         return self._views()
+
+    async def async_shutdown(self) -> None:
+        """Stop the background backfill too (its progress is stored)."""
+        self._cancel_backfill()
+        await super().async_shutdown()
+
+    # ------------------------------------------------------------------
+    # History in the background
+
+    @callback
+    def _schedule_backfill(self, delay: float = BACKFILL_PAUSE) -> None:
+        """Read the next chunk of history after `delay` s, if any is owed."""
+        if self._backfill_timer is None and self.sync.backfill_pending:
+            self._backfill_timer = async_call_later(
+                self.hass, delay, self._start_backfill_step
+            )
+
+    @callback
+    def _start_backfill_step(self, _now: datetime) -> None:
+        self._backfill_timer = None
+        self.config_entry.async_create_background_task(
+            self.hass, self._async_backfill_step(), f"{DOMAIN} history backfill"
+        )
+
+    @callback
+    def _cancel_backfill(self) -> None:
+        if self._backfill_timer is not None:
+            self._backfill_timer()
+            self._backfill_timer = None
+
+    async def _async_backfill_step(self) -> None:
+        """One chunk of one station's history into long-term statistics.
+
+        One request and a few milliseconds of parsing; the statistics
+        engine writes in small batches. Paced, so the server and Home
+        Assistant's event loop stay free; a failed chunk is tried again
+        later (the engine gives a station up after three failures).
+        """
+        try:
+            await self.sync.backfill_step(dt_util.utcnow())
+        except TelemetryHubError as err:
+            LOGGER.debug("History backfill paused: %s", err)
+        await self._import_statistics()
+        self.store.schedule_save()
+        if self.sync.backfill_pending:
+            self._schedule_backfill()
+        else:
+            LOGGER.debug("History of every station read")
 
     async def async_import_history(
         self, device_keys: list[str] | None, start: date, end: date
@@ -176,7 +223,7 @@ class RusTechCoordinator(TelemetryHubCoordinator[StationView]):
             "equipment_types": {
                 type_id: {
                     "fetched_at": known.fetched_at,
-                    "channels": [_channel_diagnostics(c) for c in known.channels],
+                    "channels": [channel_diagnostics(c) for c in known.channels],
                 }
                 for type_id, known in self.sync.state.types.items()
             },
@@ -187,15 +234,21 @@ class RusTechCoordinator(TelemetryHubCoordinator[StationView]):
         }
 
     async def async_device_diagnostics(self, device_key: str) -> dict[str, Any]:
-        """One station's state, for support."""
+        """One station's state, for support; its settings are read now."""
         state = self.sync.state.stations.get(int(device_key))
         if state is None:
             return {}
+        settings_error = None
+        try:
+            await self.sync.read_settings(state.station.id)
+        except TelemetryHubError as err:
+            settings_error = str(err)
         return {
+            "settings_error": settings_error,
             "station": asdict(state.station),
             "feeds": {feed.value: asdict(fs) for feed, fs in state.feeds.items()},
             "readings": {key: asdict(r) for key, r in state.readings.items()},
-            "settings": [_setting_diagnostics(setting) for setting in state.settings],
+            "settings": [setting_diagnostics(setting) for setting in state.settings],
             "error": state.error,
             "missing_from_listings": state.missing,
         }
@@ -282,8 +335,13 @@ class RusTechCoordinator(TelemetryHubCoordinator[StationView]):
         return chosen
 
     def _wanted(self, station_id: int, feed: Feed) -> bool:
-        """Fetch optional feeds only when an enabled entity shows them."""
+        """Fetch optional feeds only when an enabled entity shows them.
+
+        Settings feed no entity: they are read when diagnostics are.
+        """
         device_key = str(station_id)
+        if feed is Feed.SETTINGS:
+            return False
         if feed is Feed.ABNORMAL:
             return self.is_entity_enabled(
                 Platform.EVENT, device_key, ABNORMAL_SITUATION
@@ -308,52 +366,12 @@ class RusTechCoordinator(TelemetryHubCoordinator[StationView]):
             if rows and channel is not None:
                 await self.history.async_import_records(state.station, channel, rows)
 
-    def _track_rejections(self, count: int) -> None:
-        """Raise (or clear) the repair issue about pushed-out sessions."""
-        now = dt_util.utcnow()
-        self._rejections = [
-            when for when in self._rejections if now - when < REJECTION_WINDOW
-        ] + [now] * count
-        issue_id = session_issue_id(self.config_entry.entry_id)
-        if len(self._rejections) >= REJECTIONS_FOR_ISSUE:
-            ir.async_create_issue(
-                self.hass,
-                DOMAIN,
-                issue_id,
-                is_fixable=False,
-                severity=ir.IssueSeverity.WARNING,
-                translation_key=ISSUE_SESSION_EVICTED,
-                translation_placeholders={
-                    "account": self.config_entry.title,
-                    "count": str(len(self._rejections)),
-                },
-                learn_more_url=TROUBLESHOOTING_URL,
-            )
-        elif not self._rejections:
-            ir.async_delete_issue(self.hass, DOMAIN, issue_id)
-
 
 def _record_key(record: ArchiveRecord) -> str:
     """Identify a record by its time and content (two may share a second)."""
     content = json.dumps(sorted(record.raw.items()), default=str).encode()
     digest = hashlib.sha256(content).hexdigest()[:16]
     return f"{int(record.event_time.timestamp())}:{digest}"
-
-
-def _setting_diagnostics(setting: Setting) -> dict[str, Any]:
-    """A corrector setting; the modem's phone number is personal data."""
-    data = asdict(setting)
-    if _PERSONAL_SETTING.search(setting.name):
-        data["value"] = _REDACTED
-    return data
-
-
-def _channel_diagnostics(channel: ChannelDefinition) -> dict[str, Any]:
-    return {
-        **asdict(channel),
-        "kind": channel.kind.value,
-        "unit": channel.unit.symbol if channel.unit else None,
-    }
 
 
 def _offline_after(options: Mapping[str, Any]) -> timedelta:

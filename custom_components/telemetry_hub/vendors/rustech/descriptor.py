@@ -29,9 +29,10 @@ from ...api.http import normalize_url
 from ...api.rustech import DEFAULT_URL, RusTechClient, RusTechToken, server_key
 from ...const import CONF_TOKEN, CONF_VENDOR, DOMAIN, LOGGER
 from ...coordinator import TelemetryHubConfigEntry
-from ...vendor import CheckedAccount, VendorDescriptor
+from ...vendor import HISTORY_DAYS, CheckedAccount, VendorDescriptor
 from .const import OFFLINE_AFTER, UPDATE_INTERVAL, VENDOR
-from .coordinator import RusTechCoordinator, session_issue_id
+from .coordinator import RusTechCoordinator
+from .support import session_issue_id
 
 _URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
 _EMAIL = TextSelector(
@@ -57,7 +58,7 @@ class RusTechVendor(VendorDescriptor):
     manufacturer = "RusTech"
     order = 10
     redact = frozenset({"client", "uid", "contact_number", "inn"})
-    options = (UPDATE_INTERVAL, OFFLINE_AFTER)
+    options = (UPDATE_INTERVAL, OFFLINE_AFTER, HISTORY_DAYS)
 
     def schema(self) -> vol.Schema:
         """Server address, email and password."""
