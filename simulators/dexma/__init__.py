@@ -22,7 +22,7 @@ Readings of an interval appear once it ended at least the device's lag
 (1, 2 or 3 hours, cycling) ago. The CLI is ``python -m simulators.dexma``.
 """
 
-from simulators.rustech.clock import ManualClock
+from simulators.common import ManualClock
 
 from .app import DEFAULT_TOKEN, DexmaSimulator, RequestRecord
 from .portfolio import SimDevice, SimLocation, SimParameter

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
-import contextlib
-import signal
-import sys
+
+from simulators.common import run_cli, serve_until_stopped
 
 from .app import DEFAULT_TOKEN, DexmaSimulator
 
@@ -55,24 +53,22 @@ def build(args: argparse.Namespace) -> DexmaSimulator:
 async def run(args: argparse.Namespace) -> None:
     """Serve until interrupted (Ctrl+C) or terminated (SIGTERM)."""
     sim = build(args)
-    stop = asyncio.Event()
-    with contextlib.suppress(NotImplementedError):  # no signal handlers on Windows
-        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
-    async with sim.serve(args.host, args.port) as base_url:
-        out = sys.stdout
-        out.write(f"DEXMA simulator listening on {base_url}\n")
-        out.write(f"  token:   {args.token}\n  devices: {len(sim.devices)}")
-        out.write(f"  quota: {args.hour_limit}/h {args.day_limit}/day")
-        out.write(f"  live: {args.live}\nPress Ctrl+C to stop.\n")
-        out.flush()
-        await stop.wait()
+    await serve_until_stopped(
+        sim.serve(args.host, args.port),
+        lambda url: [
+            f"DEXMA simulator listening on {url}",
+            f"  token:   {args.token}",
+            f"  devices: {len(sim.devices)}",
+            f"  quota:   {args.hour_limit}/h {args.day_limit}/day",
+            f"  live:    {args.live}",
+        ],
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of ``python -m simulators.dexma``."""
     args = parse_args(argv)
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(run(args))
+    run_cli(lambda: run(args))
 
 
 if __name__ == "__main__":

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Iterable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import Callable, Iterable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
 import time
 from typing import Any
 
 from aiohttp import web
+
+from simulators.common import serve_app
 
 from .limits import (
     GARBAGE_QUOTA,
@@ -112,21 +114,7 @@ class DexmaSimulator:
         self, host: str = "127.0.0.1", port: int = 0
     ) -> AbstractAsyncContextManager[str]:
         """Listen on `host:port` (0 = any free port); yield the base URL."""
-        return self._serve(host, port)
-
-    @asynccontextmanager
-    async def _serve(self, host: str, port: int) -> AsyncIterator[str]:
-        runner = web.AppRunner(
-            self.app, handler_cancellation=True, shutdown_timeout=0.2, access_log=None
-        )
-        await runner.setup()
-        try:
-            site = web.TCPSite(runner, host, port)
-            await site.start()
-            bound = runner.addresses[0][1]
-            yield f"http://{host}:{bound}{self.base_path.rstrip('/')}"
-        finally:
-            await runner.cleanup()
+        return serve_app(self.app, self.base_path, host, port, shutdown_timeout=0.2)
 
     @property
     def history_start(self) -> float:

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
-import contextlib
-import signal
-import sys
+
+from simulators.common import run_cli, serve_until_stopped
 
 from .app import RusTechSimulator
 
@@ -47,24 +45,22 @@ async def run(args: argparse.Namespace) -> None:
         session_periods=LIVE_SESSION_PERIODS if args.live else (3600, 86400),
     )
     sim.latency = args.latency
-    stop = asyncio.Event()
-    with contextlib.suppress(NotImplementedError):  # no signal handlers on Windows
-        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
-    async with sim.serve(args.host, args.port) as base_url:
-        out = sys.stdout
-        out.write(f"RusTech simulator listening on {base_url}\n")
-        out.write(f"  email:    {args.email}\n  password: {args.password}\n")
-        out.write(f"  stations: {len(sim.stations)}  language: {args.language}")
-        out.write(f"  live: {args.live}\nPress Ctrl+C to stop.\n")
-        out.flush()
-        await stop.wait()
+    await serve_until_stopped(
+        sim.serve(args.host, args.port),
+        lambda url: [
+            f"RusTech simulator listening on {url}",
+            f"  email:    {args.email}",
+            f"  password: {args.password}",
+            f"  stations: {len(sim.stations)}  language: {args.language}",
+            f"  live:     {args.live}",
+        ],
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of ``python -m simulators.rustech``."""
     args = parse_args(argv)
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(run(args))
+    run_cli(lambda: run(args))
 
 
 if __name__ == "__main__":

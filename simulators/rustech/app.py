@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import replace
 import random
 import time
@@ -11,6 +11,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
+
+from simulators.common import serve_app
 
 from .archives import ARCHIVES, ArchiveBuilder, NumberMode
 from .auth import SessionStore
@@ -128,22 +130,7 @@ class RusTechSimulator(Pipeline):
         self, host: str = "127.0.0.1", port: int = 0
     ) -> AbstractAsyncContextManager[str]:
         """Listen on ``host:port`` (0 = any free port); yield the base URL."""
-        return self._serve(host, port)
-
-    @asynccontextmanager
-    async def _serve(self, host: str, port: int) -> AsyncIterator[str]:
-        runner = web.AppRunner(
-            self.app, handler_cancellation=True, shutdown_timeout=0.2, access_log=None
-        )
-        await runner.setup()
-        try:
-            site = web.TCPSite(runner, host, port)
-            await site.start()
-            bound = runner.addresses[0][1]
-            shown = f"[{host}]" if ":" in host else host
-            yield f"http://{shown}:{bound}{self.base_path.rstrip('/')}"
-        finally:
-            await runner.cleanup()
+        return serve_app(self.app, self.base_path, host, port, shutdown_timeout=0.2)
 
     def request_count(self, path: str | None = None) -> int:
         """Count received requests (of ``path``, relative to the base path)."""

@@ -19,7 +19,7 @@ The first two serials are the examples of Tecno-Gaz's documentation
 ``python -m simulators.tecnogaz --help``.
 """
 
-from simulators.rustech.clock import ManualClock
+from simulators.common import ManualClock
 
 from .app import BASE_PATH, ROUTES, TecnoGazSimulator
 from .control import DEFAULT_TOKEN, RequestRecord

@@ -7,8 +7,8 @@ The control API (machines, tokens, faults, the request log) is in
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 import math
@@ -18,6 +18,8 @@ import time
 from typing import Any
 
 from aiohttp import web
+
+from simulators.common import serve_app
 
 from .catalog import HTML_404
 from .control import DEFAULT_TOKEN, RequestRecord, TecnoGazControl
@@ -158,22 +160,7 @@ class TecnoGazSimulator(TecnoGazControl):
         self, host: str = "127.0.0.1", port: int = 0
     ) -> AbstractAsyncContextManager[str]:
         """Listen on `host:port` (0: any free port); yield the base URL."""
-        return self._serve(host, port)
-
-    @asynccontextmanager
-    async def _serve(self, host: str, port: int) -> AsyncIterator[str]:
-        runner = web.AppRunner(
-            self.app, handler_cancellation=True, shutdown_timeout=0.1, access_log=None
-        )
-        await runner.setup()
-        try:
-            site = web.TCPSite(runner, host, port)
-            await site.start()
-            bound = runner.addresses[0][1]
-            shown = f"[{host}]" if ":" in host else host
-            yield f"http://{shown}:{bound}{self.base_path.rstrip('/')}"
-        finally:
-            await runner.cleanup()
+        return serve_app(self.app, self.base_path, host, port, shutdown_timeout=0.1)
 
     # ------------------------------------------------------------- pipeline
     def _route(self, path: str) -> tuple[str | None, dict[str, str]]:
