@@ -7,8 +7,11 @@ from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, State
+from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
+
+from custom_components.telemetry_hub.const import DOMAIN
 
 POLL = timedelta(minutes=15)
 
@@ -30,3 +33,23 @@ async def set_options(
     result = await hass.config_entries.options.async_init(entry.entry_id)
     await hass.config_entries.options.async_configure(result["flow_id"], options)
     await hass.async_block_till_done()
+
+
+def entity_id(
+    hass: HomeAssistant, entry: ConfigEntry, platform: str, device: object, key: str
+) -> str:
+    """The entity id of one entity of one device, found by its unique id."""
+    found = er.async_get(hass).async_get_entity_id(
+        platform, DOMAIN, f"{entry.unique_id}_{device}_{key}"
+    )
+    assert found is not None, f"no {platform} {key} for {device}"
+    return found
+
+
+def state_of(
+    hass: HomeAssistant, entry: ConfigEntry, platform: str, device: object, key: str
+) -> State:
+    """The current state of one entity of one device."""
+    state = hass.states.get(entity_id(hass, entry, platform, device, key))
+    assert state is not None
+    return state

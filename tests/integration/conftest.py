@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 import logging
 import socket
 from typing import Any
+from unittest.mock import AsyncMock, patch
 
+from aiohttp import web
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 import pytest
@@ -50,6 +52,38 @@ async def loaded_entry(
     entry = await setup_entry()
     assert entry.state is ConfigEntryState.LOADED
     return entry
+
+
+@pytest.fixture
+def mock_setup_entry() -> Iterator[AsyncMock]:
+    """Skip setting the entry up: for tests about the config flow only."""
+    with patch(
+        "custom_components.telemetry_hub.async_setup_entry", return_value=True
+    ) as mocked:
+        yield mocked
+
+
+@pytest.fixture
+async def web_site(socket_enabled: None) -> AsyncIterator[str]:
+    """The root address of a web site on 127.0.0.1: HTML 404 for every path."""
+
+    async def html_404(request: web.Request) -> web.Response:
+        return web.Response(
+            status=404,
+            text="<html><body>Not here</body></html>",
+            content_type="text/html",
+        )
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", html_404)
+    runner = web.AppRunner(app, shutdown_timeout=0.2)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        yield f"http://127.0.0.1:{runner.addresses[0][1]}"
+    finally:
+        await runner.cleanup()
 
 
 @pytest.fixture

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import HomeAssistant, State
-from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
 
 from custom_components.telemetry_hub.const import DOMAIN
 from custom_components.telemetry_hub.coordinator import find_device
@@ -15,7 +15,7 @@ from custom_components.telemetry_hub.vendors.rustech.coordinator import (
 )
 from simulators.rustech import RusTechSimulator
 from tests.conftest import EMAIL
-from tests.integration.common import POLL, poll, set_options
+from tests.integration.common import POLL, entity_id, poll, set_options, state_of
 
 
 def coordinator_of(entry: ConfigEntry) -> RusTechCoordinator:
@@ -23,26 +23,6 @@ def coordinator_of(entry: ConfigEntry) -> RusTechCoordinator:
     coordinator = entry.runtime_data
     assert isinstance(coordinator, RusTechCoordinator)
     return coordinator
-
-
-def entity_id(
-    hass: HomeAssistant, entry: ConfigEntry, platform: str, station: int, key: str
-) -> str:
-    """The entity id of one entity of one station, found by its unique id."""
-    found = er.async_get(hass).async_get_entity_id(
-        platform, DOMAIN, f"{entry.unique_id}_{station}_{key}"
-    )
-    assert found is not None, f"no {platform} {key} for station {station}"
-    return found
-
-
-def state_of(
-    hass: HomeAssistant, entry: ConfigEntry, platform: str, station: int, key: str
-) -> State:
-    """The current state of one entity of one station."""
-    state = hass.states.get(entity_id(hass, entry, platform, station, key))
-    assert state is not None
-    return state
 
 
 def device_of(
@@ -81,4 +61,4 @@ def as_time(timestamp: float) -> str:
     return datetime.fromtimestamp(timestamp, UTC).isoformat()
 
 
-__all__ = ["POLL", "poll", "set_options"]
+__all__ = ["POLL", "entity_id", "poll", "set_options", "state_of"]

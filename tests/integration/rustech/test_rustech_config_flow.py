@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 from typing import Any
 from unittest.mock import AsyncMock, patch
 from urllib.parse import urlsplit
 
-from aiohttp import web
 from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.const import CONF_EMAIL, CONF_PASSWORD, CONF_URL
 from homeassistant.core import HomeAssistant
@@ -39,36 +37,9 @@ NEW_PASSWORD = "N3wPas$word"
 
 
 @pytest.fixture
-def mock_setup_entry() -> Iterator[AsyncMock]:
-    """Skip setting the entry up: these tests are about the flow only."""
-    with patch(
-        "custom_components.telemetry_hub.async_setup_entry", return_value=True
-    ) as mocked:
-        yield mocked
-
-
-@pytest.fixture
-async def not_api_url(socket_enabled: None) -> AsyncIterator[str]:
-    """An address on 127.0.0.1 served by a web site, not by the data server."""
-
-    async def html_404(request: web.Request) -> web.Response:
-        return web.Response(
-            status=404,
-            text="<html><body>Not here</body></html>",
-            content_type="text/html",
-        )
-
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", html_404)
-    runner = web.AppRunner(app, shutdown_timeout=0.2)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    try:
-        yield f"http://127.0.0.1:{port}/api/v1"
-    finally:
-        await runner.cleanup()
+def not_api_url(web_site: str) -> str:
+    """An API address on 127.0.0.1 served by a web site, not by the server."""
+    return f"{web_site}/api/v1"
 
 
 def credentials(

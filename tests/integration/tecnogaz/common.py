@@ -7,13 +7,12 @@ from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import EVENT_STATE_CHANGED, STATE_UNAVAILABLE, STATE_UNKNOWN
-from homeassistant.core import Event, HomeAssistant, State
-from homeassistant.helpers import entity_registry as er
+from homeassistant.core import Event
 
-from custom_components.telemetry_hub.const import DOMAIN
 from custom_components.telemetry_hub.vendors.tecnogaz.coordinator import (
     TecnoGazCoordinator,
 )
+from tests.integration.common import entity_id, state_of
 
 __all__ = ["EVENT_STATE_CHANGED", "coordinator_of", "entity_id", "fired", "state_of"]
 
@@ -23,26 +22,6 @@ def coordinator_of(entry: ConfigEntry) -> TecnoGazCoordinator:
     coordinator = entry.runtime_data
     assert isinstance(coordinator, TecnoGazCoordinator)
     return coordinator
-
-
-def entity_id(
-    hass: HomeAssistant, entry: ConfigEntry, platform: str, serial: str, key: str
-) -> str:
-    """The entity id of one entity of one sterilizer, found by its unique id."""
-    found = er.async_get(hass).async_get_entity_id(
-        platform, DOMAIN, f"{entry.unique_id}_{serial}_{key}"
-    )
-    assert found is not None, f"no {platform} {key} for {serial}"
-    return found
-
-
-def state_of(
-    hass: HomeAssistant, entry: ConfigEntry, platform: str, serial: str, key: str
-) -> State:
-    """The current state of one entity of one sterilizer."""
-    state = hass.states.get(entity_id(hass, entry, platform, serial, key))
-    assert state is not None
-    return state
 
 
 def fired(events: list[Event], entity: str) -> list[tuple[str, dict[str, Any]]]:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
 from typing import Any
-from unittest.mock import AsyncMock, patch
+from unittest.mock import patch
 from urllib.parse import urlsplit
 
-from aiohttp import web
 from homeassistant.config_entries import SOURCE_USER
 from homeassistant.const import CONF_URL
 from homeassistant.core import HomeAssistant
@@ -28,34 +26,6 @@ from tests.integration.tecnogaz.common import coordinator_of
 from tests.integration.tecnogaz.conftest import AURA, ONYX
 
 RENEWED = "tgz-renewed-token"
-
-
-@pytest.fixture
-def mock_setup_entry() -> Iterator[AsyncMock]:
-    """Skip setting the entry up: these tests are about the flow."""
-    with patch(
-        "custom_components.telemetry_hub.async_setup_entry", return_value=True
-    ) as mocked:
-        yield mocked
-
-
-@pytest.fixture
-async def web_site(socket_enabled: None) -> AsyncIterator[str]:
-    """An address on 127.0.0.1 served by a web site, not by the API."""
-
-    async def html(request: web.Request) -> web.Response:
-        return web.Response(text="<html>Not here</html>", content_type="text/html")
-
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", html)
-    runner = web.AppRunner(app, shutdown_timeout=0.2)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    try:
-        yield f"http://127.0.0.1:{runner.addresses[0][1]}/services"
-    finally:
-        await runner.cleanup()
 
 
 def suggested(result: FlowResult) -> dict[str, Any]:
@@ -166,7 +136,7 @@ async def test_user_flow_closed_port_and_web_site(
     result = await start(hass)
     result = await submit(hass, result, form(f"http://127.0.0.1:{closed_port}/s"))
     assert result["errors"] == {"base": "cannot_connect"}
-    result = await submit(hass, result, form(web_site))
+    result = await submit(hass, result, form(f"{web_site}/services"))
     assert result["errors"] == {"base": "invalid_url"}
     result = await submit(hass, result, form("ftp://nowhere"))
     assert result["errors"] == {"base": "invalid_url"}
