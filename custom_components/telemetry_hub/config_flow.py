@@ -238,7 +238,8 @@ class TelemetryHubOptionsFlow(OptionsFlow):
         return self.async_show_form(
             step_id=vendor.key,
             data_schema=self.add_suggested_values_to_schema(
-                vendor.options_schema(), user_input or self.config_entry.options
+                vendor.options_schema(self.config_entry),
+                user_input or self.config_entry.options,
             ),
             errors=errors,
             description_placeholders=vendor.options_placeholders(self.config_entry),

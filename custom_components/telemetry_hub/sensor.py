@@ -27,6 +27,8 @@ class TelemetryHubSensorEntityDescription[ViewT](SensorEntityDescription):
     value_fn: Callable[[ViewT], StateType | datetime]
     available_fn: Callable[[ViewT], bool] = always
     attributes_fn: Callable[[ViewT], Mapping[str, Any] | None] | None = None
+    last_reset_fn: Callable[[ViewT], datetime | None] | None = None
+    """For `total` sensors of one interval: when that interval began."""
 
 
 async def async_setup_entry(
@@ -66,3 +68,11 @@ class TelemetryHubSensor(TelemetryHubEntity, SensorEntity):
         if attributes_fn is None or (view := self.device_data) is None:
             return None
         return attributes_fn(view)
+
+    @property
+    def last_reset(self) -> datetime | None:
+        """When the interval the value covers began (`total` sensors)."""
+        last_reset_fn = self.entity_description.last_reset_fn
+        if last_reset_fn is None or (view := self.device_data) is None:
+            return None
+        return last_reset_fn(view)

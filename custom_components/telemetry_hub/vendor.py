@@ -144,8 +144,8 @@ class VendorDescriptor(ABC):
     # ------------------------------------------------------------------
     # Options
 
-    def options_schema(self) -> vol.Schema:
-        """The options form."""
+    def options_schema(self, entry: TelemetryHubConfigEntry) -> vol.Schema:
+        """The options form of an entry (the entry may fill its choices)."""
         return vol.Schema(dict(option.field() for option in self.options))
 
     def options_placeholders(self, entry: TelemetryHubConfigEntry) -> dict[str, str]:

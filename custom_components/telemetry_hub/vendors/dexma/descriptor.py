@@ -14,11 +14,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
-import weakref
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_URL
-from homeassistant.core import CoreState, HomeAssistant
+from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import section
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
@@ -75,12 +74,6 @@ class DexmaVendor(VendorDescriptor):
         (ValueError, "base", "dexma_invalid_url"),
         (TelemetryHubProtocolError, "base", "dexma_invalid_url"),
     )
-
-    def __init__(self) -> None:
-        """Know the loaded accounts (their portfolios fill the options form)."""
-        self._loaded: weakref.WeakValueDictionary[str, DexmaCoordinator] = (
-            weakref.WeakValueDictionary()
-        )
 
     def schema(self) -> vol.Schema:
         """The token; the API address in an advanced section."""
@@ -141,23 +134,15 @@ class DexmaVendor(VendorDescriptor):
     # ------------------------------------------------------------------
     # Options
 
-    def _coordinators(self) -> list[DexmaCoordinator]:
-        return [
-            coordinator
-            for coordinator in self._loaded.values()
-            if coordinator.config_entry.state is ConfigEntryState.LOADED
-            and coordinator.hass.state is CoreState.running
-        ]
-
-    def options_schema(self) -> vol.Schema:
-        """The options form, filled from the loaded accounts' portfolios."""
-        return options_schema(self._coordinators())
+    def options_schema(self, entry: TelemetryHubConfigEntry) -> vol.Schema:
+        """The options form, its choices filled from the account's portfolio."""
+        return options_schema(_coordinator(entry))
 
     def options_placeholders(self, entry: TelemetryHubConfigEntry) -> dict[str, str]:
         """The bounds of every option, and the account's current plan."""
         placeholders = super().options_placeholders(entry)
-        coordinator = self._loaded.get(entry.entry_id)
-        if entry.state is not ConfigEntryState.LOADED or coordinator is None:
+        coordinator = _coordinator(entry)
+        if coordinator is None:
             return placeholders | plan_placeholders(None, (0, 0), 0)
         sync = coordinator.sync
         devices = sum(1 for device_id in sync.state.devices if sync.followed(device_id))
@@ -171,8 +156,8 @@ class DexmaVendor(VendorDescriptor):
     ) -> dict[str, str]:
         """The bounds; the devices must be the account's own."""
         errors = await super().async_check_options(hass, entry, options)
-        coordinator = self._loaded.get(entry.entry_id)
-        if errors or coordinator is None or entry.state is not ConfigEntryState.LOADED:
+        coordinator = _coordinator(entry)
+        if errors or coordinator is None:
             return errors
         known = coordinator.sync.state.devices
         if not settings_from(options).devices <= set(known):
@@ -194,9 +179,7 @@ class DexmaVendor(VendorDescriptor):
             on_quota=tracker.observe,
             clock=_now,
         )
-        coordinator = DexmaCoordinator(hass, entry, self, client, tracker, clock=_now)
-        self._loaded[entry.entry_id] = coordinator
-        return coordinator
+        return DexmaCoordinator(hass, entry, self, client, tracker, clock=_now)
 
     async def async_remove_entry(
         self, hass: HomeAssistant, entry: TelemetryHubConfigEntry
@@ -204,3 +187,11 @@ class DexmaVendor(VendorDescriptor):
         """Forget the stored state and the entry's repair issue."""
         await super().async_remove_entry(hass, entry)
         ir.async_delete_issue(hass, DOMAIN, stretched_issue_id(entry.entry_id))
+
+
+def _coordinator(entry: TelemetryHubConfigEntry) -> DexmaCoordinator | None:
+    """The running coordinator of a loaded entry, if any."""
+    if entry.state is not ConfigEntryState.LOADED:
+        return None
+    coordinator = entry.runtime_data
+    return coordinator if isinstance(coordinator, DexmaCoordinator) else None

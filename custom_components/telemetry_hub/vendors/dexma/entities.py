@@ -176,16 +176,17 @@ def _available(key: str, view: DexmaView) -> bool:
     return view.reachable and meter is not None and meter.available
 
 
-def _attributes(key: str, *, counter: bool, view: DexmaView) -> dict[str, Any] | None:
+def _attributes(key: str, view: DexmaView) -> dict[str, Any] | None:
     meter = view.meters.get(key)
     if meter is None or meter.reading_time is None:
         return None
-    attributes: dict[str, Any] = {"reading_time": meter.reading_time.isoformat()}
-    if counter:
-        # What SensorEntity writes for `last_reset`: the recorder reads it
-        # from the state's attributes.
-        attributes["last_reset"] = meter.reading_time.isoformat()
-    return attributes
+    return {"reading_time": meter.reading_time.isoformat()}
+
+
+def _interval_start(key: str, view: DexmaView) -> datetime | None:
+    """A counter's value is its newest interval's: that interval's start."""
+    meter = view.meters.get(key)
+    return None if meter is None else meter.reading_time
 
 
 @functools.cache
@@ -205,7 +206,10 @@ def parameter_description(key: str) -> _Sensor | None:
         else SensorStateClass.MEASUREMENT,
         value_fn=functools.partial(_value, key),
         available_fn=functools.partial(_available, key),
-        attributes_fn=lambda view: _attributes(key, counter=info.cumulative, view=view),
+        attributes_fn=functools.partial(_attributes, key),
+        last_reset_fn=(
+            functools.partial(_interval_start, key) if info.cumulative else None
+        ),
     )
 
 

@@ -10,7 +10,7 @@ shows the current plan (streams, calls per refresh, effective interval).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.helpers.selector import (
@@ -50,18 +50,16 @@ def settings_from(options: Mapping[str, Any]) -> SyncSettings:
     )
 
 
-def options_schema(coordinators: Iterable[DexmaCoordinator]) -> vol.Schema:
-    """The options form, its selectors filled from the loaded portfolios."""
-    loaded = list(coordinators)
+def options_schema(coordinator: DexmaCoordinator | None) -> vol.Schema:
+    """The options form, its selectors filled from the account's portfolio."""
     devices: list[SelectOptionDict] = []
     keys: set[str] = set()
-    for coordinator in loaded:
-        suffix = f" · {coordinator.config_entry.title}" if len(loaded) > 1 else ""
+    if coordinator is not None:
         for device_id, known in sorted(coordinator.sync.state.devices.items()):
             devices.append(
                 SelectOptionDict(
                     value=str(device_id),
-                    label=f"{known.device.name} ({device_id}){suffix}",
+                    label=f"{known.device.name} ({device_id})",
                 )
             )
             for parameter in known.parameters or ():
