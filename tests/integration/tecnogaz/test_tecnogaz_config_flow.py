@@ -95,8 +95,8 @@ async def test_user_flow_creates_the_contract_entry(
         (None, "   ", {"base": "invalid_auth"}),
         ("server_error", DEFAULT_TOKEN, {"base": "cannot_connect"}),
         ("rate_limit", DEFAULT_TOKEN, {"base": "rate_limited"}),
-        ("html", DEFAULT_TOKEN, {"base": "invalid_url"}),
-        ("not_found", DEFAULT_TOKEN, {"base": "invalid_url"}),
+        ("html", DEFAULT_TOKEN, {"base": "tecnogaz_invalid_url"}),
+        ("not_found", DEFAULT_TOKEN, {"base": "tecnogaz_invalid_url"}),
         ("empty", DEFAULT_TOKEN, {"base": "no_sterilizers"}),
     ],
 )
@@ -137,9 +137,9 @@ async def test_user_flow_closed_port_and_web_site(
     result = await submit(hass, result, form(f"http://127.0.0.1:{closed_port}/s"))
     assert result["errors"] == {"base": "cannot_connect"}
     result = await submit(hass, result, form(f"{web_site}/services"))
-    assert result["errors"] == {"base": "invalid_url"}
+    assert result["errors"] == {"base": "tecnogaz_invalid_url"}
     result = await submit(hass, result, form("ftp://nowhere"))
-    assert result["errors"] == {"base": "invalid_url"}
+    assert result["errors"] == {"base": "tecnogaz_invalid_url"}
     result = await submit(hass, result, form(url))
     assert result["type"] is FlowResultType.CREATE_ENTRY
 

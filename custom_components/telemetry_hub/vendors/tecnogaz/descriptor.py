@@ -27,7 +27,11 @@ from homeassistant.helpers.selector import (
 )
 import voluptuous as vol
 
-from ...api import TelemetryHubAuthError, TelemetryHubError
+from ...api import (
+    TelemetryHubAuthError,
+    TelemetryHubError,
+    TelemetryHubProtocolError,
+)
 from ...api.http import normalize_url
 from ...api.ratelimit import RateLimiterRegistry
 from ...api.tecnogaz import (
@@ -96,7 +100,11 @@ class TecnoGazVendor(VendorDescriptor):
     manufacturer = MANUFACTURER
     order = 20
     options = (UPDATE_INTERVAL,)
-    check_errors = ((NoSterilizersError, "base", "no_sterilizers"),)
+    check_errors = (
+        (NoSterilizersError, "base", "no_sterilizers"),
+        (ValueError, "base", "tecnogaz_invalid_url"),
+        (TelemetryHubProtocolError, "base", "tecnogaz_invalid_url"),
+    )
 
     def schema(self) -> vol.Schema:
         """The contract token; the API address in an advanced section."""
