@@ -15,15 +15,27 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from homeassistant.const import CONF_URL
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.data_entry_flow import section
 from homeassistant.helpers.selector import (
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
+    TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
 )
 import voluptuous as vol
 
-from .const import CONF_HISTORY_DAYS, DEFAULT_HISTORY_DAYS, MAX_HISTORY_DAYS
+from .api.http import normalize_url
+from .const import (
+    CONF_ADVANCED,
+    CONF_HISTORY_DAYS,
+    CONF_TOKEN,
+    DEFAULT_HISTORY_DAYS,
+    MAX_HISTORY_DAYS,
+)
 from .store import EntryStore
 
 if TYPE_CHECKING:
@@ -186,3 +198,63 @@ class VendorDescriptor(ABC):
     ) -> None:
         """Forget what the entry stored; vendors add their own clean-up."""
         await EntryStore(hass, entry.entry_id).async_remove()
+
+
+_TOKEN = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
+_URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
+
+
+class TokenVendor(VendorDescriptor):
+    """A vendor whose account is reached with a static token.
+
+    The form asks for the token, with the API address in a collapsed
+    "advanced" section (most users keep the default); reauth asks for the
+    token alone. The token is never sent back into a form.
+    """
+
+    default_url: str
+
+    def schema(self) -> vol.Schema:
+        """The token; the API address in an advanced section."""
+        return vol.Schema(
+            {
+                vol.Required(CONF_TOKEN): _TOKEN,
+                vol.Required(CONF_ADVANCED): section(
+                    vol.Schema(
+                        {vol.Required(CONF_URL, default=self.default_url): _URL}
+                    ),
+                    {"collapsed": True},
+                ),
+            }
+        )
+
+    def reauth_schema(self) -> vol.Schema:
+        """Only the token: a renewed one for the same account."""
+        return vol.Schema({vol.Required(CONF_TOKEN): _TOKEN})
+
+    def suggested(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """Prefill the address; the token is never sent back."""
+        url = values.get(CONF_URL) or values.get(CONF_ADVANCED, {}).get(CONF_URL)
+        return {CONF_ADVANCED: {CONF_URL: url}} if url else {}
+
+    def placeholders(self, entry: TelemetryHubConfigEntry | None) -> dict[str, str]:
+        """The default address; for reauth, which account."""
+        placeholders = {"default_url": self.default_url}
+        if entry is not None:
+            placeholders["title"] = entry.title
+        return placeholders
+
+    def url_field(self) -> str:
+        """An answer that is not the API: the address is in a section."""
+        return "base"
+
+    def token_and_url(self, user_input: Mapping[str, Any]) -> tuple[str, str]:
+        """The stripped token and the normalised address of a form's input.
+
+        An entry's data (reauth) holds the address at the top level.
+        """
+        advanced = user_input.get(CONF_ADVANCED) or {}
+        url = normalize_url(
+            advanced.get(CONF_URL) or user_input.get(CONF_URL) or self.default_url
+        )
+        return str(user_input[CONF_TOKEN]).strip(), url

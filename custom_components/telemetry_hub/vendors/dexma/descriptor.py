@@ -18,39 +18,19 @@ from urllib.parse import urlsplit
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_URL
 from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import section
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
-from homeassistant.helpers.selector import (
-    TextSelector,
-    TextSelectorConfig,
-    TextSelectorType,
-)
 from homeassistant.util import dt as dt_util
 import voluptuous as vol
 
 from ...api import TelemetryHubError, TelemetryHubProtocolError
 from ...api.dexma import DEFAULT_URL, DexmaClient, QuotaTracker
-from ...api.http import normalize_url
-from ...const import CONF_ADVANCED, CONF_TOKEN, CONF_VENDOR, DOMAIN
+from ...const import CONF_TOKEN, CONF_VENDOR, DOMAIN
 from ...coordinator import TelemetryHubConfigEntry
-from ...vendor import CheckedAccount, VendorDescriptor
+from ...vendor import CheckedAccount, TokenVendor
 from .const import CONF_ANCHOR, CONF_DEVICES, MANUFACTURER, VENDOR
 from .coordinator import DexmaCoordinator, stretched_issue_id
 from .options import OPTIONS, options_schema, plan_placeholders, settings_from
-
-_TOKEN = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
-_URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
-SCHEMA = vol.Schema(
-    {
-        vol.Required(CONF_TOKEN): _TOKEN,
-        vol.Required(CONF_ADVANCED): section(
-            vol.Schema({vol.Required(CONF_URL, default=DEFAULT_URL): _URL}),
-            {"collapsed": True},
-        ),
-    }
-)
-REAUTH_SCHEMA = vol.Schema({vol.Required(CONF_TOKEN): _TOKEN})
 
 
 def _now() -> float:
@@ -62,10 +42,11 @@ class NoDevicesError(TelemetryHubError):
     """The token works, but the account has no location and no device."""
 
 
-class DexmaVendor(VendorDescriptor):
+class DexmaVendor(TokenVendor):
     """DEXMA Energy Manager: a portfolio of buildings and their meters."""
 
     key = VENDOR
+    default_url = DEFAULT_URL
     manufacturer = MANUFACTURER
     order = 30
     options = OPTIONS
@@ -75,35 +56,11 @@ class DexmaVendor(VendorDescriptor):
         (TelemetryHubProtocolError, "base", "dexma_invalid_url"),
     )
 
-    def schema(self) -> vol.Schema:
-        """The token; the API address in an advanced section."""
-        return SCHEMA
-
-    def reauth_schema(self) -> vol.Schema:
-        """Only the token: a renewed one for the same account."""
-        return REAUTH_SCHEMA
-
-    def suggested(self, values: Mapping[str, Any]) -> dict[str, Any]:
-        """Prefill the address; the token is never sent back."""
-        url = values.get(CONF_URL) or values.get(CONF_ADVANCED, {}).get(CONF_URL)
-        return {CONF_ADVANCED: {CONF_URL: url}} if url else {}
-
-    def placeholders(self, entry: TelemetryHubConfigEntry | None) -> dict[str, str]:
-        """The default address; for reauth, which account."""
-        placeholders = {"default_url": DEFAULT_URL}
-        if entry is not None:
-            placeholders["title"] = entry.title
-        return placeholders
-
     async def async_check(
         self, hass: HomeAssistant, user_input: Mapping[str, Any]
     ) -> CheckedAccount:
         """Prove the token; find the account's anchor and name."""
-        advanced = user_input.get(CONF_ADVANCED) or {}
-        url = normalize_url(
-            advanced.get(CONF_URL) or user_input.get(CONF_URL) or DEFAULT_URL
-        )
-        token = str(user_input[CONF_TOKEN]).strip()
+        token, url = self.token_and_url(user_input)
         client = DexmaClient(async_get_clientsession(hass), token, base_url=url)
         await client.check()
         locations = sorted(await client.locations(), key=lambda item: item.id)

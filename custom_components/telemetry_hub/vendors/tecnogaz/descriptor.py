@@ -17,22 +17,14 @@ from urllib.parse import urlsplit
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_URL
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.data_entry_flow import section
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
-from homeassistant.helpers.selector import (
-    TextSelector,
-    TextSelectorConfig,
-    TextSelectorType,
-)
-import voluptuous as vol
 
 from ...api import (
     TelemetryHubAuthError,
     TelemetryHubError,
     TelemetryHubProtocolError,
 )
-from ...api.http import normalize_url
 from ...api.ratelimit import RateLimiterRegistry
 from ...api.tecnogaz import (
     DEFAULT_URL,
@@ -42,14 +34,13 @@ from ...api.tecnogaz import (
     within_budget,
 )
 from ...const import (
-    CONF_ADVANCED,
     CONF_TOKEN,
     CONF_UPDATE_INTERVAL,
     CONF_VENDOR,
     DOMAIN,
 )
 from ...coordinator import TelemetryHubConfigEntry
-from ...vendor import CheckedAccount, VendorDescriptor
+from ...vendor import CheckedAccount, TokenVendor
 from .actions import async_register_actions
 from .const import (
     CONF_SERIAL,
@@ -61,18 +52,6 @@ from .const import (
 )
 from .coordinator import TecnoGazCoordinator
 
-_TOKEN = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
-_URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
-SCHEMA = vol.Schema(
-    {
-        vol.Required(CONF_TOKEN): _TOKEN,
-        vol.Required(CONF_ADVANCED): section(
-            vol.Schema({vol.Required(CONF_URL, default=DEFAULT_URL): _URL}),
-            {"collapsed": True},
-        ),
-    }
-)
-REAUTH_SCHEMA = vol.Schema({vol.Required(CONF_TOKEN): _TOKEN})
 _TITLE_SERIALS = 3
 
 
@@ -93,10 +72,11 @@ def client_for(
     )
 
 
-class TecnoGazVendor(VendorDescriptor):
+class TecnoGazVendor(TokenVendor):
     """Tecno-Gaz steam sterilizers (AURA, ONYX) of a distributor contract."""
 
     key = VENDOR
+    default_url = DEFAULT_URL
     manufacturer = MANUFACTURER
     order = 20
     options = (UPDATE_INTERVAL,)
@@ -106,39 +86,11 @@ class TecnoGazVendor(VendorDescriptor):
         (TelemetryHubProtocolError, "base", "tecnogaz_invalid_url"),
     )
 
-    def schema(self) -> vol.Schema:
-        """The contract token; the API address in an advanced section."""
-        return SCHEMA
-
-    def reauth_schema(self) -> vol.Schema:
-        """Only the token: a renewed one for the same contract."""
-        return REAUTH_SCHEMA
-
-    def suggested(self, values: Mapping[str, Any]) -> dict[str, Any]:
-        """Prefill the address; the token is never sent back."""
-        url = values.get(CONF_URL) or values.get(CONF_ADVANCED, {}).get(CONF_URL)
-        return {CONF_ADVANCED: {CONF_URL: url}} if url else {}
-
-    def placeholders(self, entry: TelemetryHubConfigEntry | None) -> dict[str, str]:
-        """The default address; for reauth, which contract."""
-        placeholders = {"default_url": DEFAULT_URL}
-        if entry is not None:
-            placeholders["title"] = entry.title
-        return placeholders
-
-    def url_field(self) -> str:
-        """An answer that is not the API: the address is in a section."""
-        return "base"
-
     async def async_check(
         self, hass: HomeAssistant, user_input: Mapping[str, Any]
     ) -> CheckedAccount:
         """List the contract's sterilizers with the token."""
-        section_input = user_input.get(CONF_ADVANCED) or {}
-        url = normalize_url(
-            section_input.get(CONF_URL) or user_input.get(CONF_URL) or DEFAULT_URL
-        )
-        token = str(user_input[CONF_TOKEN]).strip()
+        token, url = self.token_and_url(user_input)
         if not token:
             msg = "an empty token"
             raise TelemetryHubAuthError(msg)
