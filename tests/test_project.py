@@ -51,6 +51,8 @@ def leaves(tree: Any, prefix: str = "") -> Iterator[tuple[str, str]]:
 
 
 STRINGS = load(COMPONENT / "strings.json")
+# Complete translations besides English (strings.json is en.json).
+TRANSLATIONS = ["ru", "it", "es"]
 
 
 def test_english_translation_is_strings_json() -> None:
@@ -58,7 +60,7 @@ def test_english_translation_is_strings_json() -> None:
     assert load(COMPONENT / "translations" / "en.json") == STRINGS
 
 
-@pytest.mark.parametrize("language", ["en", "ru"])
+@pytest.mark.parametrize("language", ["en", *TRANSLATIONS])
 def test_strings_follow_the_translation_rules(language: str) -> None:
     """What hassfest rejects: URLs, HTML, padding, quoted or odd placeholders."""
     tree = load(COMPONENT / "translations" / f"{language}.json")
@@ -71,17 +73,19 @@ def test_strings_follow_the_translation_rules(language: str) -> None:
         assert all(name.isidentifier() for name in PLACEHOLDER.findall(text)), key
 
 
-def test_russian_translation_is_complete() -> None:
+@pytest.mark.parametrize("language", TRANSLATIONS)
+def test_translation_is_complete(language: str) -> None:
+    """Every string of strings.json, with its placeholders, actually translated."""
     english = dict(leaves(STRINGS))
-    russian = dict(leaves(load(COMPONENT / "translations" / "ru.json")))
+    translated = dict(leaves(load(COMPONENT / "translations" / f"{language}.json")))
 
-    assert russian.keys() == english.keys()
+    assert list(translated) == list(english)  # the same tree, in the same order
     for key, text in english.items():
-        assert set(PLACEHOLDER.findall(russian[key])) == set(
+        assert set(PLACEHOLDER.findall(translated[key])) == set(
             PLACEHOLDER.findall(text)
         ), key
         if not PLACEHOLDER.fullmatch(text):
-            assert russian[key] != text, f"{key} is not translated"
+            assert translated[key] != text, f"{key} is not translated"
 
 
 def entity_descriptions() -> Iterator[tuple[str, Any]]:
