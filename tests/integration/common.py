@@ -8,10 +8,11 @@ from typing import Any
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, State
-from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.telemetry_hub.const import DOMAIN
+from custom_components.telemetry_hub.coordinator import find_device
 
 POLL = timedelta(minutes=15)
 
@@ -53,3 +54,12 @@ def state_of(
     state = hass.states.get(entity_id(hass, entry, platform, device, key))
     assert state is not None
     return state
+
+
+def device_entry(
+    hass: HomeAssistant, entry: ConfigEntry, device: object
+) -> dr.DeviceEntry | None:
+    """The registered device of a device key, on every supported version."""
+    return find_device(
+        dr.async_get(hass), (DOMAIN, f"{entry.unique_id}_{device}"), entry.entry_id
+    )

@@ -15,15 +15,13 @@ import voluptuous as vol
 
 from custom_components.telemetry_hub.const import DOMAIN
 from simulators.tecnogaz import TecnoGazSimulator
-from tests.integration.common import poll
+from tests.integration.common import device_entry, poll
 from tests.integration.tecnogaz.common import coordinator_of
 from tests.integration.tecnogaz.conftest import AURA, ONYX
 
 
 def device_id(hass: HomeAssistant, entry: MockConfigEntry, serial: str) -> str:
-    device = dr.async_get(hass).async_get_device(
-        identifiers={(DOMAIN, f"{entry.unique_id}_{serial}")}
-    )
+    device = device_entry(hass, entry, serial)
     assert device is not None
     return device.id
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
@@ -13,8 +12,8 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.telemetry_hub.const import DOMAIN
 from simulators.tecnogaz import DEFAULT_TOKEN
+from tests.integration.common import device_entry
 from tests.integration.tecnogaz.conftest import AURA
 
 
@@ -37,9 +36,7 @@ async def test_diagnostics_show_the_contract_but_never_the_token(
         "OWZXY8927",
     }
 
-    device = dr.async_get(hass).async_get_device(
-        identifiers={(DOMAIN, f"{loaded_entry.unique_id}_{AURA}")}
-    )
+    device = device_entry(hass, loaded_entry, AURA)
     assert device is not None
     one = await get_diagnostics_for_device(hass, hass_client, loaded_entry, device)
     assert one["listing"]["serialNumber"] == AURA

@@ -11,9 +11,8 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.telemetry_hub.const import DOMAIN
 from simulators.tecnogaz import TecnoGazSimulator
-from tests.integration.common import poll
+from tests.integration.common import device_entry, poll
 from tests.integration.tecnogaz.common import entity_id, state_of
 from tests.integration.tecnogaz.conftest import AURA, ONYX
 
@@ -120,5 +119,4 @@ async def test_sterilizers_join_without_reload_and_leave_after_three_listings(
         assert ONYX in devices(hass, loaded_entry)  # not on one missing answer
     await poll(hass, freezer, MINUTE)
     assert ONYX not in devices(hass, loaded_entry)
-    identifier = (DOMAIN, f"{loaded_entry.unique_id}_{ONYX}")
-    assert dr.async_get(hass).async_get_device(identifiers={identifier}) is None
+    assert device_entry(hass, loaded_entry, ONYX) is None

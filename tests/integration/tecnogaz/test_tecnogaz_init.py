@@ -7,15 +7,18 @@ from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import STATE_UNAVAILABLE
+from homeassistant.const import EVENT_STATE_CHANGED, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_capture_events,
+)
 
 from custom_components.telemetry_hub.const import DOMAIN
 from simulators.tecnogaz import TecnoGazSimulator
 from tests.integration.common import poll
-from tests.integration.tecnogaz.common import coordinator_of, state_of
+from tests.integration.tecnogaz.common import coordinator_of, entity_id, state_of
 from tests.integration.tecnogaz.conftest import AURA, ONYX
 
 MINUTE = timedelta(minutes=1)
@@ -71,15 +74,25 @@ async def test_rate_limit_makes_entities_unavailable_until_it_passes(
     sim: TecnoGazSimulator,
     loaded_entry: MockConfigEntry,
 ) -> None:
-    sim.inject("rate_limit", call="devices", retry_after="0.05")
+    status = entity_id(hass, loaded_entry, "sensor", AURA, "status")
+    changes = async_capture_events(hass, EVENT_STATE_CHANGED)
+    # Retry-After 0: a longer hold would leave the limiter waiting on the
+    # event loop's clock, which `freezer` stops. (Where Home Assistant has
+    # UpdateFailed(retry_after=), the refresh is retried at once.)
+    sim.inject("rate_limit", call="devices", retry_after="0")
+    sim.clear_requests()
     await poll(hass, freezer, MINUTE)
-    coordinator = coordinator_of(loaded_entry)
-    assert not coordinator.last_update_success
-    status = state_of(hass, loaded_entry, "sensor", AURA, "status")
-    assert status.state == STATE_UNAVAILABLE
-    # (`freezer` also stops the clock the rate limiter waits on: let it move.)
     await poll(hass, freezer, MINUTE)
-    assert coordinator.last_update_success
+
+    states = [
+        event.data["new_state"].state
+        for event in changes
+        if event.data["entity_id"] == status
+    ]
+    assert STATE_UNAVAILABLE in states
+    assert states[-1] != STATE_UNAVAILABLE
+    assert coordinator_of(loaded_entry).last_update_success
+    assert [r.status for r in sim.requests][:2] == [429, 200]
 
 
 async def test_restart_reads_only_the_listing_and_remove_forgets_everything(
