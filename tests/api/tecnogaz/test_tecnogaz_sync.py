@@ -74,6 +74,24 @@ async def test_first_sight_finds_alarms_active_for_longer_than_the_window(
     assert result.sterilizers[AURA].active_alarms == ()
 
 
+async def test_an_alarm_change_older_than_the_window_costs_no_more_calls(
+    sync: TecnoGazSync, sim: TecnoGazSimulator, clock: ManualClock
+) -> None:
+    # The listing's alarmsChangedAt points before the catch-up window: history,
+    # not a change the alarms calls still owe.
+    old = sim.raise_alarm(AURA, "W03", "Low door gasket pressure", "warning")
+    clock.advance(60)
+    sim.clear_alarm(AURA, old.id)
+    clock.advance(10 * 86400)
+    first = await refresh(sync, clock)
+    assert first.events == []
+    sim.clear_requests()
+    for _ in range(4):
+        clock.advance(60)
+        assert (await refresh(sync, clock)).calls == 1
+    assert sim.calls() == ["devices"] * 4
+
+
 async def test_nothing_new_costs_one_call(
     primed: TecnoGazSync, sim: TecnoGazSimulator, clock: ManualClock
 ) -> None:

@@ -282,7 +282,8 @@ class TecnoGazSync:
     async def _sync_alarms(self, state: SterilizerState, now: datetime) -> None:
         serial = state.serial
         if not state.alarms_ready:
-            alarms = await self.client.alarms(serial, now - self.catch_up, now + AHEAD)
+            window_start = now - self.catch_up
+            alarms = await self.client.alarms(serial, window_start, now + AHEAD)
             listed_active = state.listing.active_alarms or 0
             if listed_active > sum(1 for alarm in alarms if alarm.active):
                 older = await self.client.alarms(
@@ -290,6 +291,10 @@ class TecnoGazSync:
                 )
                 alarms = list({a.id: a for a in [*older, *alarms]}.values())
             state.absorb_alarms(alarms)
+            # Changes before the window are history, read as far as wanted: an
+            # older `alarmsChangedAt` in the listing asks for nothing more.
+            if state.alarms_read is None or state.alarms_read < window_start:
+                state.alarms_read = window_start
             announce_alarms(self.state, state, alarms, now, first_sight=True)
             state.alarms_ready = True
             state.alarm_change.settle(plus_second(state.alarms_read))
