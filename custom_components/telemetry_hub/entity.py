@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 from homeassistant.const import Platform
@@ -48,12 +49,13 @@ type EntityFactory = Callable[
     [TelemetryHubCoordinator[Any], str, EntityDescription], Entity
 ]
 
-ADD_CHUNK = 100
+ADD_CHUNK = 25
 """Entities handed to Home Assistant per event-loop step.
 
-Adding an entity costs Home Assistant about 0.3 ms (registry entry, entity
-id, first state): the first set-up of a 1,000-station account adds some
-8,000 of them, seconds in one step without chunks.
+Adding an entity costs Home Assistant up to a millisecond of CPU (device
+and entity registry entries, entity id, first state; `scripts/bench`): the
+first set-up of a 1,000-station account adds some 8,000 of them, seconds
+in one step without chunks.
 """
 
 
@@ -84,18 +86,18 @@ def async_add_platform_entities(
             )
             for device_key, description in coordinator.descriptions(platform)
         }
-        new = [
-            factory(coordinator, *current[unique_id])
-            for unique_id in current.keys() - known
-        ]
+        new = [current[unique_id] for unique_id in current.keys() - known]
         if len(new) > ADD_CHUNK:
             coordinator.config_entry.async_create_task(
                 coordinator.hass,
-                _add_in_steps(async_add_entities, new),
+                _add_in_steps(
+                    async_add_entities,
+                    [partial(factory, coordinator, *item) for item in new],
+                ),
                 f"{platform} entities of {coordinator.config_entry.title}",
             )
         elif new:
-            async_add_entities(new)
+            async_add_entities([factory(coordinator, *item) for item in new])
         # Forget entities of removed devices, so a device that comes back
         # gets its entities again.
         known.clear()
@@ -108,9 +110,10 @@ def async_add_platform_entities(
 
 
 async def _add_in_steps(
-    async_add_entities: AddConfigEntryEntitiesCallback, entities: Sequence[Entity]
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    makers: Sequence[Callable[[], Entity]],
 ) -> None:
-    """Add entities ADD_CHUNK at a time, letting the event loop run between."""
-    for start in range(0, len(entities), ADD_CHUNK):
-        async_add_entities(entities[start : start + ADD_CHUNK])
+    """Create and add entities ADD_CHUNK at a time; the event loop runs between."""
+    for start in range(0, len(makers), ADD_CHUNK):
+        async_add_entities([make() for make in makers[start : start + ADD_CHUNK]])
         await asyncio.sleep(0)

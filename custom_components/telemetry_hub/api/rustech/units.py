@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 import re
 from typing import Any, Self
 
@@ -108,6 +109,7 @@ def normalize_unit(raw: str) -> str:
     return text
 
 
+@lru_cache(maxsize=256)
 def parse_unit(raw: str | None) -> Unit | None:
     """Understand a server unit string; None when unknown or absent."""
     if not raw:
@@ -182,6 +184,7 @@ def _volume_kind(key: str, name: str) -> ChannelKind:
     return _VOLUME_KINDS[standard, accumulation]
 
 
+@lru_cache(maxsize=256)
 def classify_channel(code: str, name: str | None, unit: Unit | None) -> ChannelKind:
     """Decide what a declared channel means.
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import lru_cache
 
 from homeassistant.components.binary_sensor import BinarySensorDeviceClass
 from homeassistant.components.sensor import SensorDeviceClass, SensorStateClass
@@ -164,6 +165,7 @@ _OTHER_DEVICE_CLASS = {
 }
 
 
+@lru_cache(maxsize=256)
 def channel_description(
     channel: ChannelDefinition, archive: str
 ) -> TelemetryHubSensorEntityDescription[StationView] | None:
@@ -173,6 +175,8 @@ def channel_description(
     daily); it names interval volumes ("last hour", "last day"). A channel
     of a known kind with an unknown unit still gets its sensor, shown as
     unavailable; an unknown channel with an unknown unit gets none.
+    Cached: stations of one equipment type share their channels, and every
+    refresh asks again.
     """
     key = channel.key
 
