@@ -28,7 +28,7 @@ from homeassistant.helpers.selector import (
 )
 import voluptuous as vol
 
-from .api.http import normalize_url
+from .api.urls import normalize_url
 from .const import (
     CONF_ADVANCED,
     CONF_HISTORY_DAYS,

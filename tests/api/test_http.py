@@ -23,11 +23,11 @@ from custom_components.telemetry_hub.api.http import (
     ApiResponse,
     ResponseHead,
     decode_json,
-    normalize_url,
     raise_for_status,
     request_json,
     retry_after_seconds,
 )
+from custom_components.telemetry_hub.api.urls import normalize_url
 
 SECRET = "s3cr3t-T0KEN"
 

@@ -14,17 +14,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping
-import contextlib
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
-import ipaddress
 import json
 import logging
 import math
 import re
 import time
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import aiohttp
 
@@ -54,9 +52,6 @@ MAX_RETRY_AFTER = 86400.0
 """A Retry-After beyond a day is not a plan, it is a broken header."""
 
 _CONTENT_TYPE = re.compile(r"[\w.+-]{1,40}/[\w.+-]{1,80}")
-_DEFAULT_PORTS = {"http": 80, "https": 443}
-_HOST_NAME = re.compile(r"[\w-]+(?:\.[\w-]+)*")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -348,72 +343,3 @@ def raise_for_status(response: ApiResponse) -> None:
         raise TelemetryHubProtocolError(
             f"{response.describe()}, but {response.json_error}"
         )
-
-
-def normalize_url(raw: str) -> str:
-    """Return the API base URL in canonical form; raise ValueError if invalid.
-
-    A missing scheme means https; the host is lower-cased and loses a
-    trailing dot; the scheme's default port is dropped; the path keeps its
-    case but loses empty, `.` and `..` segments and trailing slashes; query
-    and fragment go. So `HOST:443/api/./v1/` and `https://host/api/v1` are
-    one server. An address with a user name or password is refused: the
-    credentials have their own fields and must never be stored in the URL.
-    The messages never quote the address.
-    """
-    text = raw.strip()
-    if not text:
-        msg = "no address given"
-        raise ValueError(msg)
-    if _CONTROL.search(text):
-        msg = "the address contains control characters"
-        raise ValueError(msg)
-    if "://" not in text:
-        text = f"https://{text}"
-    try:
-        parts = urlsplit(text)
-        port = parts.port
-    except ValueError:
-        msg = "not a valid address (check the host name and the port)"
-        raise ValueError(msg) from None
-    if parts.scheme not in _DEFAULT_PORTS:
-        msg = "not an http(s) address"
-        raise ValueError(msg)
-    if "@" in parts.netloc:
-        msg = (
-            "the address must not contain a user name or password; "
-            "enter the email and password in their own fields"
-        )
-        raise ValueError(msg)
-    host = _host(parts.hostname)
-    if port == 0:
-        msg = "the port must be between 1 and 65535"
-        raise ValueError(msg)
-    netloc = host if port in (None, _DEFAULT_PORTS[parts.scheme]) else f"{host}:{port}"
-    return urlunsplit((parts.scheme, netloc, _clean_path(parts.path), "", ""))
-
-
-def _host(hostname: str | None) -> str:
-    """A host name or IP address, lower-case, bracketed if IPv6."""
-    host = (hostname or "").rstrip(".")
-    if ":" in host:
-        with contextlib.suppress(ValueError):
-            return f"[{ipaddress.IPv6Address(host.split('%', 1)[0]).compressed}]"
-    elif host and _HOST_NAME.fullmatch(host):
-        return host
-    msg = "not an http(s) address with a valid host name"
-    raise ValueError(msg)
-
-
-def _clean_path(path: str) -> str:
-    """Drop empty and `.` segments, resolve `..`; no trailing slash."""
-    segments: list[str] = []
-    for segment in path.split("/"):
-        if segment in {"", "."}:
-            continue
-        if segment == "..":
-            if segments:
-                segments.pop()
-            continue
-        segments.append(segment)
-    return "/" + "/".join(segments) if segments else ""

@@ -21,10 +21,11 @@ from custom_components.telemetry_hub.api import (
     TelemetryHubRateLimitError,
 )
 from custom_components.telemetry_hub.api.errors import TelemetryHubSessionRejectedError
-from custom_components.telemetry_hub.api.http import normalize_url, request_json
+from custom_components.telemetry_hub.api.http import request_json
 from custom_components.telemetry_hub.api.rustech.client import RusTechClient, server_key
 from custom_components.telemetry_hub.api.rustech.models import ArchiveType, RusTechToken
 from custom_components.telemetry_hub.api.rustech.units import ChannelKind
+from custom_components.telemetry_hub.api.urls import normalize_url
 from simulators.rustech import ManualClock, RusTechSimulator
 from tests.conftest import EMAIL, PASSWORD
 

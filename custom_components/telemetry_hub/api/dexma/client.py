@@ -46,11 +46,11 @@ from ..errors import (
 from ..http import (
     DEFAULT_TIMEOUT,
     ApiResponse,
-    normalize_url,
     request_json,
     retry_after_seconds as http_retry_after,
 )
 from ..parsing import unwrap_list
+from ..urls import normalize_url
 from .answers import error_message, resolution_codes, row_identity
 from .errors import DexmaValidationError
 from .models import (

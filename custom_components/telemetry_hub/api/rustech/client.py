@@ -15,8 +15,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..errors import TelemetryHubProtocolError
-from ..http import normalize_url
 from ..parsing import as_text, as_time
+from ..urls import normalize_url
 from .auth import DEFAULT_TOKEN_LIFESPAN
 from .connection import MAX_PER_PAGE, RusTechConnection, TokenListener
 from .models import (

@@ -45,10 +45,10 @@ from ..http import (
     ApiResponse,
     HeadersCallback,
     ResponseHead,
-    normalize_url,
     raise_for_status,
     request_json,
 )
+from ..urls import normalize_url
 from .auth import DEFAULT_TOKEN_LIFESPAN, SessionHeaders, same_user
 from .models import RusTechToken, RusTechUser
 from .signin import SignIn

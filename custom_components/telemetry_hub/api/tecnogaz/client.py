@@ -40,12 +40,12 @@ from ..errors import (
 from ..http import (
     DEFAULT_TIMEOUT,
     ApiResponse,
-    normalize_url,
     request_json,
     retry_after_seconds,
 )
 from ..parsing import as_mapping, unwrap_list
 from ..ratelimit import MAX_HOLD, RateLimiter
+from ..urls import normalize_url
 from . import fields as read
 from .contract import (
     CONTRACT_VERSION,

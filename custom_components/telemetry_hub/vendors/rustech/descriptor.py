@@ -25,8 +25,8 @@ from homeassistant.helpers.selector import (
 import voluptuous as vol
 
 from ...api import TelemetryHubError, TelemetryHubProtocolError
-from ...api.http import normalize_url
 from ...api.rustech import DEFAULT_URL, RusTechClient, RusTechToken, server_key
+from ...api.urls import normalize_url
 from ...const import CONF_TOKEN, CONF_VENDOR, DOMAIN, LOGGER
 from ...coordinator import TelemetryHubConfigEntry
 from ...vendor import HISTORY_DAYS, CheckedAccount, VendorDescriptor
