@@ -301,7 +301,8 @@ def _longest(step: Step) -> str:
 
 
 def _without_gc(step: Step) -> str:
-    return f"{seconds(step.wall - step.gc)} (CPU {seconds(step.cpu)}) in {step.task}"
+    cpu = max(0.0, step.cpu - step.gc)
+    return f"{seconds(step.wall - step.gc)} (CPU {seconds(cpu)}) in {step.task}"
 
 
 def render(results: list[SetupResult], latency: float) -> str:
