@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any
 
+from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.const import Platform
 from homeassistant.core import callback
 from homeassistant.helpers.entity import Entity, EntityDescription
@@ -49,6 +50,7 @@ type EntityFactory = Callable[
     [TelemetryHubCoordinator[Any], str, EntityDescription], Entity
 ]
 
+_ADDING = (ConfigEntryState.SETUP_IN_PROGRESS, ConfigEntryState.LOADED)
 ADD_CHUNK = 25
 """Entities handed to Home Assistant per event-loop step.
 
@@ -91,6 +93,7 @@ def async_add_platform_entities(
             coordinator.config_entry.async_create_task(
                 coordinator.hass,
                 _add_in_steps(
+                    coordinator.config_entry,
                     async_add_entities,
                     [partial(factory, coordinator, *item) for item in new],
                 ),
@@ -110,10 +113,16 @@ def async_add_platform_entities(
 
 
 async def _add_in_steps(
+    entry: ConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
     makers: Sequence[Callable[[], Entity]],
 ) -> None:
-    """Create and add entities ADD_CHUNK at a time; the event loop runs between."""
+    """Create and add entities ADD_CHUNK at a time; the event loop runs between.
+
+    Stops when the entry is being unloaded: its platforms are gone.
+    """
     for start in range(0, len(makers), ADD_CHUNK):
+        if entry.state not in _ADDING:
+            return
         async_add_entities([make() for make in makers[start : start + ADD_CHUNK]])
         await asyncio.sleep(0)
