@@ -260,10 +260,15 @@ class RusTechCoordinator(TelemetryHubCoordinator[StationView]):
         """Build the entities' view of every station (values converted once)."""
         now = dt_util.utcnow()
         views = {}
+        # Stations of one equipment type share their channel table.
+        by_type: dict[int | None, dict[str, ChannelDefinition]] = {}
         for station_id, state in self.sync.state.stations.items():
-            channels = self._sensor_channels(
-                state, self.sync.state.channels_for(state.station)
-            )
+            type_id = state.station.equipment_type_id
+            channels = by_type.get(type_id)
+            if channels is None:
+                channels = by_type[type_id] = self._sensor_channels(
+                    state, self.sync.state.channels_for(state.station)
+                )
             values = {
                 key: unit.convert(reading.value)
                 for key, reading in state.readings.items()
